@@ -1,0 +1,1 @@
+//! DID methods: being built (issue #2).

@@ -1,0 +1,1 @@
+//! Issuer service: not built yet (issue #3). Nothing here claims to work.

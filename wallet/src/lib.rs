@@ -1,0 +1,1 @@
+//! Wallet core and CLI: not built yet (issue #5). Nothing here claims to work.
