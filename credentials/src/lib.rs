@@ -10,14 +10,27 @@
 //! - [`base64url`]: strict unpadded base64url (RFC 7515 section 2).
 //! - [`keys`]: Ed25519 signing keys (zeroized), public keys (Ed25519, P-256), Multikey.
 //! - [`jose`]: JWK and compact JWS with an algorithm allow-list.
+//! - [`resolver`]: how verification finds keys (verification relationships).
 //! - [`report`]: verification reports and their stable check codes.
+//! - [`vc`]: the W3C VC Data Model 2.0 (credentials, presentations, validation).
+//! - [`data_integrity`]: Data Integrity proofs, `eddsa-rdfc-2022` and `eddsa-jcs-2022`.
+//! - [`sd_jwt`]: SD-JWT (RFC 9901), SD-JWT VC and key binding.
+//! - [`age`]: `age_over_NN` attributes from a birth date.
+//! - [`status_list`]: Bitstring Status List and Token Status List.
 
 #![forbid(unsafe_code)]
 
+pub mod age;
 pub mod base64url;
+pub mod data_integrity;
 pub mod jose;
 pub mod keys;
 pub mod report;
+pub mod resolver;
+pub mod sd_jwt;
+pub mod status_list;
+pub mod vc;
 
-pub use keys::{Ed25519SigningKey, KeyError, PublicKey, Signer};
+pub use keys::{Ed25519SigningKey, KeyError, P256SigningKey, PublicKey, Signer};
 pub use report::{Check, CheckResult, FailureCode, VerificationReport};
+pub use resolver::{KeyResolutionError, KeyResolver, Relationship};

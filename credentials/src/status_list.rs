@@ -1,0 +1,1 @@
+//! Bitstring Status List and Token Status List (being built).

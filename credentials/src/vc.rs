@@ -1,0 +1,1 @@
+//! W3C VC Data Model 2.0 (being built).

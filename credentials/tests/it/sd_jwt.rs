@@ -1,0 +1,1 @@
+//! Integration tests: sd_jwt (being built).
