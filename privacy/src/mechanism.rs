@@ -1,0 +1,361 @@
+//! OpenDP measurements: calibration (from public parameters only) and release.
+//!
+//! Every release runs as: filter on public columns -> **bound contributions to
+//! `max_rows_per_person` rows per person** -> partition by public group keys -> an OpenDP
+//! measurement per cell (clamp, sum/count/count-by-categories, discrete Laplace; or the private
+//! quantile over public candidates).
+//!
+//! Person-level privacy: after bounding, removing or adding one person changes at most `k`
+//! rows in total across all cells, so the measurements are calibrated for an input distance of
+//! `k` under the symmetric distance. Cells are disjoint; every measurement used here has a
+//! privacy map linear in the input distance (`eps(d) = d * eps(1)`), so the cells together cost
+//! `sum_g eps(d_g) = eps(sum_g d_g) <= eps(k)`. Calibration checks both `map(k) <= eps` and
+//! `k * map(1) <= eps`.
+//!
+//! Measurements are `!Send`: build and invoke them on one thread (the service does both inside
+//! one `spawn_blocking` task).
+
+use std::collections::HashMap;
+
+use opendp::core::Measurement;
+use opendp::domains::{AtomDomain, VectorDomain};
+use opendp::error::Fallible;
+use opendp::measurements::{make_laplace, make_private_quantile};
+use opendp::measures::MaxDivergence;
+use opendp::metrics::{L1Distance, SymmetricDistance};
+use opendp::transformations::{make_clamp, make_count, make_count_by_categories, make_sum};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::query::{Aggregate, Plan, PlannedFilter};
+use crate::schema::{ColumnData, Dataset, unscale};
+
+/// The input domain of every measurement: a vector of (scaled) integers.
+pub type Input = VectorDomain<AtomDomain<i64>>;
+/// A pure-DP measurement over [`Input`] under the symmetric distance.
+pub type Meas<TO> = Measurement<Input, SymmetricDistance, MaxDivergence, TO>;
+
+/// Confidence level of reported intervals.
+pub const CONFIDENCE: f64 = 0.95;
+
+fn opendp_err(e: opendp::error::Error) -> Error {
+    Error::Mechanism(e.variant.to_string())
+}
+
+/// Count of rows plus discrete Laplace noise of the given scale.
+pub fn count_measurement(scale: f64) -> Fallible<Meas<i64>> {
+    let t = make_count::<i64, i64>(VectorDomain::new(AtomDomain::default()), SymmetricDistance)?;
+    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    t >> m
+}
+
+/// Clamp to `bounds`, sum, plus discrete Laplace noise of the given scale.
+pub fn sum_measurement(bounds: (i64, i64), scale: f64) -> Fallible<Meas<i64>> {
+    let clamp = make_clamp(
+        VectorDomain::new(AtomDomain::<i64>::default()),
+        SymmetricDistance,
+        bounds,
+    )?;
+    let sum = make_sum(clamp.output_domain.clone(), clamp.output_metric.clone())?;
+    let t = (clamp >> sum)?;
+    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    t >> m
+}
+
+/// Counts of category indices `0..categories` plus discrete Laplace noise on each.
+pub fn histogram_measurement(categories: usize, scale: f64) -> Fallible<Meas<Vec<i64>>> {
+    let keys: Vec<i64> = (0..categories as i64).collect();
+    let t = make_count_by_categories::<L1Distance<i64>, i64, i64>(
+        VectorDomain::new(AtomDomain::default()),
+        SymmetricDistance,
+        keys,
+        false,
+    )?;
+    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    t >> m
+}
+
+/// OpenDP's private quantile over public candidates.
+pub fn quantile_measurement(candidates: Vec<i64>, alpha: f64, scale: f64) -> Fallible<Meas<i64>> {
+    make_private_quantile(
+        VectorDomain::new(AtomDomain::default()),
+        SymmetricDistance,
+        MaxDivergence,
+        candidates,
+        alpha,
+        scale,
+    )
+}
+
+/// Finds the smallest scale (up to 1e-6 relative) for which the measurement built by `build`
+/// spends at most `epsilon` at input distance `k`, using only its privacy map (no data).
+pub fn calibrate<TO>(
+    build: impl Fn(f64) -> Fallible<Meas<TO>>,
+    k: u32,
+    epsilon: f64,
+) -> Result<(Meas<TO>, f64)> {
+    let probe = build(1.0).map_err(opendp_err)?;
+    let at_scale_one = probe.map(&k).map_err(opendp_err)?;
+    if !(at_scale_one.is_finite() && at_scale_one > 0.0) {
+        return Err(Error::Mechanism("privacy map is not finite".into()));
+    }
+    let mut scale = at_scale_one / epsilon;
+    let mut step = 1e-12;
+    for _ in 0..16 {
+        let m = build(scale).map_err(opendp_err)?;
+        let at_k = m.map(&k).map_err(opendp_err)?;
+        let at_one = m.map(&1).map_err(opendp_err)?;
+        if at_k <= epsilon && at_one * f64::from(k) <= epsilon {
+            return Ok((m, scale));
+        }
+        scale *= 1.0 + step;
+        step *= 10.0;
+    }
+    Err(Error::Mechanism("could not calibrate the noise scale".into()))
+}
+
+/// Half-width of the `1 - alpha` interval of discrete Laplace noise with this scale.
+pub fn discrete_laplace_half_width(scale: f64, alpha: f64) -> f64 {
+    opendp::accuracy::discrete_laplacian_scale_to_accuracy(scale, alpha)
+        .unwrap_or(f64::INFINITY)
+        .floor()
+}
+
+/// A calibrated mechanism, built from public parameters only.
+pub enum Prepared {
+    /// Count.
+    Count(Meas<i64>, f64),
+    /// Sum.
+    Sum(Meas<i64>, f64),
+    /// Mean: (sum, sum scale, count, count scale), each at half the epsilon.
+    Mean(Meas<i64>, f64, Meas<i64>, f64),
+    /// Histogram.
+    Histogram(Meas<Vec<i64>>, f64),
+    /// Quantile.
+    Quantile(Meas<i64>),
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prepared")
+    }
+}
+
+/// One output cell of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    /// Group key values (empty without `group_by`; includes the bin for histograms).
+    pub group: serde_json::Map<String, serde_json::Value>,
+    /// The differentially private value.
+    pub value: f64,
+    /// Half-width of the 95% interval of the noise, when it has a closed form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub half_width: Option<f64>,
+    /// 95% interval for the true (bounded, clamped) value, when available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
+}
+
+impl Prepared {
+    /// Calibrates the plan's mechanism so that it spends at most the plan's epsilon.
+    pub fn new(plan: &Plan) -> Result<Self> {
+        let k = plan.max_rows_per_person;
+        let eps = plan.epsilon.value();
+        Ok(match &plan.aggregate {
+            Aggregate::Count => {
+                let (m, s) = calibrate(count_measurement, k, eps)?;
+                Prepared::Count(m, s)
+            }
+            Aggregate::Sum { bounds, .. } => {
+                let bounds = *bounds;
+                let (m, s) = calibrate(|s| sum_measurement(bounds, s), k, eps)?;
+                Prepared::Sum(m, s)
+            }
+            Aggregate::Mean { bounds, .. } => {
+                let bounds = *bounds;
+                let (ms, ss) = calibrate(|s| sum_measurement(bounds, s), k, eps / 2.0)?;
+                let (mc, sc) = calibrate(count_measurement, k, eps / 2.0)?;
+                Prepared::Mean(ms, ss, mc, sc)
+            }
+            Aggregate::Histogram { categories, .. } => {
+                let n = categories.len();
+                let (m, s) = calibrate(|s| histogram_measurement(n, s), k, eps)?;
+                Prepared::Histogram(m, s)
+            }
+            Aggregate::Quantile {
+                candidates, alpha, ..
+            } => {
+                let (c, a) = (candidates.clone(), *alpha);
+                let (m, _) = calibrate(|s| quantile_measurement(c.clone(), a, s), k, eps)?;
+                Prepared::Quantile(m)
+            }
+        })
+    }
+
+    /// Runs the mechanism on the data. **This spends privacy budget without recording it**:
+    /// the service calls it only after the debit is committed.
+    pub fn release(&self, plan: &Plan, dataset: &Dataset) -> Result<Vec<Cell>> {
+        let cells = partition(plan, dataset);
+        let values = |rows: &[usize]| -> Vec<i64> {
+            let column = match &plan.aggregate {
+                Aggregate::Sum { column, .. }
+                | Aggregate::Mean { column, .. }
+                | Aggregate::Histogram { column, .. }
+                | Aggregate::Quantile { column, .. } => *column,
+                Aggregate::Count => return vec![0; rows.len()],
+            };
+            match dataset.column_data(column) {
+                ColumnData::Numeric(v) => rows.iter().map(|&r| v[r]).collect(),
+                ColumnData::Categorical(v) => rows.iter().map(|&r| i64::from(v[r])).collect(),
+                ColumnData::NotLoaded => Vec::new(),
+            }
+        };
+        let mut out = Vec::new();
+        for (group, rows) in cells {
+            let data = values(&rows);
+            match (self, &plan.aggregate) {
+                (Prepared::Count(m, scale), _) => {
+                    let v = m.invoke(&data).map_err(opendp_err)? as f64;
+                    out.push(with_interval(group, v, discrete_laplace_half_width(*scale, 0.05)));
+                }
+                (Prepared::Sum(m, scale), Aggregate::Sum { decimals, .. }) => {
+                    let v = unscale(m.invoke(&data).map_err(opendp_err)? as f64, *decimals);
+                    let hw = unscale(discrete_laplace_half_width(*scale, 0.05), *decimals);
+                    out.push(with_interval(group, v, hw));
+                }
+                (
+                    Prepared::Mean(ms, ss, mc, sc),
+                    Aggregate::Mean {
+                        bounds, decimals, ..
+                    },
+                ) => {
+                    let s = ms.invoke(&data).map_err(opendp_err)? as f64;
+                    let c = mc.invoke(&data).map_err(opendp_err)? as f64;
+                    // each interval at 97.5% so that both hold together with >= 95%
+                    let a_s = discrete_laplace_half_width(*ss, 0.025);
+                    let a_c = discrete_laplace_half_width(*sc, 0.025);
+                    let (lo, hi) = (bounds.0 as f64, bounds.1 as f64);
+                    let value = if c >= 1.0 {
+                        (s / c).clamp(lo, hi)
+                    } else {
+                        (lo + hi) / 2.0
+                    };
+                    let interval = if c - a_c >= 1.0 {
+                        let candidates = [
+                            (s - a_s) / (c + a_c),
+                            (s - a_s) / (c - a_c),
+                            (s + a_s) / (c + a_c),
+                            (s + a_s) / (c - a_c),
+                        ];
+                        let min = candidates.iter().copied().fold(f64::INFINITY, f64::min);
+                        let max = candidates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        [min.clamp(lo, hi), max.clamp(lo, hi)]
+                    } else {
+                        [lo, hi]
+                    };
+                    out.push(Cell {
+                        group,
+                        value: unscale(value, *decimals),
+                        half_width: None,
+                        interval: Some([unscale(interval[0], *decimals), unscale(interval[1], *decimals)]),
+                    });
+                }
+                (Prepared::Histogram(m, scale), Aggregate::Histogram { column, categories }) => {
+                    let counts = m.invoke(&data).map_err(opendp_err)?;
+                    let name = dataset.schema().columns()[*column].name.clone();
+                    let hw = discrete_laplace_half_width(*scale, 0.05);
+                    for (category, count) in categories.iter().zip(counts) {
+                        let mut g = group.clone();
+                        g.insert(name.clone(), serde_json::Value::from(category.clone()));
+                        out.push(with_interval(g, count as f64, hw));
+                    }
+                }
+                (Prepared::Quantile(m), Aggregate::Quantile { decimals, .. }) => {
+                    let v = m.invoke(&data).map_err(opendp_err)?;
+                    out.push(Cell {
+                        group,
+                        value: unscale(v as f64, *decimals),
+                        half_width: None,
+                        interval: None,
+                    });
+                }
+                _ => return Err(Error::Internal),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn with_interval(group: serde_json::Map<String, serde_json::Value>, value: f64, hw: f64) -> Cell {
+    Cell {
+        group,
+        value,
+        half_width: Some(hw),
+        interval: Some([value - hw, value + hw]),
+    }
+}
+
+/// Filters rows, bounds each person's contribution to the first `k` remaining rows (in file
+/// order; a person's kept rows depend only on that person's rows), and partitions them by the
+/// group keys. Returns every cell of the public key product, empty or not.
+pub fn partition(
+    plan: &Plan,
+    dataset: &Dataset,
+) -> Vec<(serde_json::Map<String, serde_json::Value>, Vec<usize>)> {
+    let group_count = plan.group_count();
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); group_count];
+    let mut kept: HashMap<u32, u32> = HashMap::new();
+    let persons = dataset.persons();
+    'rows: for (row, person) in persons.iter().enumerate() {
+        for f in &plan.filters {
+            let pass = match f {
+                PlannedFilter::OneOf { column, keep } => match dataset.column_data(*column) {
+                    ColumnData::Categorical(v) => keep[usize::from(v[row])],
+                    _ => false,
+                },
+                PlannedFilter::Between {
+                    column,
+                    lower,
+                    upper,
+                } => match dataset.column_data(*column) {
+                    ColumnData::Numeric(v) => (*lower..=*upper).contains(&v[row]),
+                    _ => false,
+                },
+            };
+            if !pass {
+                continue 'rows;
+            }
+        }
+        let n = kept.entry(*person).or_insert(0);
+        if *n >= plan.max_rows_per_person {
+            continue;
+        }
+        *n += 1;
+        let mut cell = 0usize;
+        for g in &plan.groups {
+            let index = match dataset.column_data(g.column) {
+                ColumnData::Categorical(v) => usize::from(v[row]),
+                _ => 0,
+            };
+            cell = cell * g.categories.len() + index;
+        }
+        cells[cell].push(row);
+    }
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(mut cell, rows)| {
+            let mut key = Vec::with_capacity(plan.groups.len());
+            for g in plan.groups.iter().rev() {
+                key.push((g.name.clone(), g.categories[cell % g.categories.len()].clone()));
+                cell /= g.categories.len();
+            }
+            let group = key
+                .into_iter()
+                .rev()
+                .map(|(k, v)| (k, serde_json::Value::from(v)))
+                .collect();
+            (group, rows)
+        })
+        .collect()
+}
