@@ -17,6 +17,7 @@
 //! - [`sd_jwt`]: SD-JWT (RFC 9901), SD-JWT VC and key binding.
 //! - [`age`]: `age_over_NN` attributes from a birth date.
 //! - [`status_list`]: Bitstring Status List and Token Status List.
+//! - [`oid4vp`]: OpenID4VP 1.0 protocol messages and DCQL queries (no IO).
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod base64url;
 pub mod data_integrity;
 pub mod jose;
 pub mod keys;
+pub mod oid4vp;
 pub mod report;
 pub mod resolver;
 pub mod sd_jwt;
