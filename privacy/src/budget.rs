@@ -54,9 +54,41 @@ fn check_finite_positive(value: f64) -> Result<(), EpsilonError> {
 }
 
 /// An epsilon a single query may spend: finite, normal, in [1e-6, 100].
+///
+/// The request is read as a decimal and rounded to the nearest nano-epsilon: that is the
+/// exact [`charge`](Self::charge). The mechanism is calibrated to
+/// [`mechanism_epsilon`](Self::mechanism_epsilon), the largest `f64` that is exactly `<=` the
+/// charge, so the ledger never charges less than the mechanism spends.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
-#[serde(transparent)]
-pub struct QueryEpsilon(f64);
+pub struct QueryEpsilon {
+    charge: Units,
+    mechanism: f64,
+}
+
+/// Whether `x <= units / 1e9` exactly (for `x` in the per-query range).
+pub fn at_most_units(x: f64, units: Units) -> bool {
+    if !(x.is_finite() && x > 0.0) {
+        return false;
+    }
+    let bits = x.to_bits();
+    let raw_exp = ((bits >> 52) & 0x7ff) as i32;
+    let mantissa = u128::from(bits & ((1u64 << 52) - 1))
+        | if raw_exp == 0 { 0 } else { 1u128 << 52 };
+    let exp = if raw_exp == 0 { -1074 } else { raw_exp - 1075 };
+    // x = mantissa * 2^exp; compare mantissa * 1e9 with units * 2^-exp
+    let lhs = mantissa * 1_000_000_000;
+    let units = u128::from(units.0);
+    if exp >= 0 {
+        let shift = exp as u32;
+        return shift < 64 && lhs << shift <= units;
+    }
+    let shift = (-exp) as u32;
+    if shift > 127 - 40 {
+        // units < 2^40 here: units * 2^shift would overflow; x is then tiny
+        return true;
+    }
+    lhs <= units << shift
+}
 
 impl QueryEpsilon {
     /// Validates a requested epsilon.
@@ -68,19 +100,23 @@ impl QueryEpsilon {
         if value > MAX_QUERY_EPSILON {
             return Err(EpsilonError::TooLarge);
         }
-        Ok(Self(value))
+        // value in [1e-6, 100]: value * 1e9 in [1e3, 1e11], exactly representable range
+        let charge = Units((value * UNITS_PER_EPSILON).round() as u64);
+        let mut mechanism = charge.0 as f64 / UNITS_PER_EPSILON;
+        while !at_most_units(mechanism, charge) {
+            mechanism = mechanism.next_down();
+        }
+        Ok(Self { charge, mechanism })
     }
 
-    /// The value.
-    pub fn value(self) -> f64 {
-        self.0
+    /// The epsilon the mechanism is calibrated to (never more than the charge).
+    pub fn mechanism_epsilon(self) -> f64 {
+        self.mechanism
     }
 
-    /// The charge in nano-epsilon, rounded up: `floor(eps * 1e9) + 1 > eps * 1e9`.
+    /// The exact charge in nano-epsilon.
     pub fn charge(self) -> Units {
-        // eps <= 100 so eps * 1e9 <= 1e11 is far below 2^53: the product's rounding error is
-        // below 1e-5 units, so floor + 1 is strictly above the exact product.
-        Units((self.0 * UNITS_PER_EPSILON).floor() as u64 + 1)
+        self.charge
     }
 }
 
@@ -142,13 +178,27 @@ mod tests {
     }
 
     #[test]
-    fn charges_round_up_and_caps_round_down() {
-        for eps in [1e-6, 0.1, 0.3, 1.0 / 3.0, 1.0, 2.5, 99.999_999_999] {
-            let charge = QueryEpsilon::new(eps).unwrap().charge();
-            assert!(charge.0 as f64 > eps * UNITS_PER_EPSILON, "{eps}");
+    fn mechanism_epsilon_never_exceeds_the_charge() {
+        for eps in [1e-6, 0.1, 0.3, 1.0 / 3.0, 0.5, 1.0, 2.5, 99.999_999_999, 100.0] {
+            let q = QueryEpsilon::new(eps).unwrap();
+            assert!(at_most_units(q.mechanism_epsilon(), q.charge()), "{eps}");
+            assert!((q.charge().epsilon() - eps).abs() <= 0.6e-9, "{eps}");
+            assert!(q.mechanism_epsilon() <= eps + 1e-9);
+        }
+        assert_eq!(QueryEpsilon::new(0.5).unwrap().charge(), Units(500_000_000));
+        assert_eq!(QueryEpsilon::new(0.1).unwrap().charge(), Units(100_000_000));
+        // the f64 nearest 0.1 is above 0.1: the mechanism gets the next one down
+        assert!(QueryEpsilon::new(0.1).unwrap().mechanism_epsilon() < 0.1);
+        assert!(at_most_units(0.5, Units(500_000_000)));
+        assert!(!at_most_units(0.1, Units(100_000_000)));
+        assert!(!at_most_units(0.500_000_001, Units(500_000_000)));
+    }
+
+    #[test]
+    fn caps_round_down() {
+        for eps in [0.1, 1.0 / 3.0, 10.0, 12345.678_9] {
             let cap = BudgetEpsilon::new(eps).unwrap().cap();
             assert!(cap.0 as f64 <= eps * UNITS_PER_EPSILON, "{eps}");
-            assert!(cap < charge);
         }
     }
 }

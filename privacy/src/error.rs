@@ -158,6 +158,15 @@ pub enum Error {
     /// OpenDP refused to build or run a mechanism (after the debit, the budget stays spent).
     #[error("mechanism error")]
     Mechanism(String),
+    /// The request body is not valid JSON of the expected shape.
+    #[error("invalid request body: {0}")]
+    InvalidJson(String),
+    /// The request body is larger than allowed.
+    #[error("request body too large")]
+    BodyTooLarge,
+    /// The admin token is missing or too short to be a credential.
+    #[error("PRIVACY_ADMIN_TOKEN must be set to at least 16 characters")]
+    WeakAdminToken,
     /// A background task failed.
     #[error("internal error")]
     Internal,
@@ -218,6 +227,9 @@ impl Error {
             Error::DatasetCorrupt(_) => "dataset_corrupt",
             Error::Io(_) => "io_error",
             Error::Mechanism(_) => "mechanism_error",
+            Error::InvalidJson(_) => "invalid_json",
+            Error::BodyTooLarge => "body_too_large",
+            Error::WeakAdminToken => "weak_admin_token",
             Error::Internal => "internal_error",
         }
     }

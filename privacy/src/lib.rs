@@ -18,3 +18,10 @@ pub mod schema;
 pub mod store;
 
 pub use error::{Error, Refusal, Result};
+pub mod http;
+pub mod service;
+
+pub use http::{AppState, ServerConfig, app, run, serve};
+pub use service::{Service, ServiceOptions};
+pub mod client;
+pub mod demo;

@@ -160,7 +160,7 @@ impl Prepared {
     /// Calibrates the plan's mechanism so that it spends at most the plan's epsilon.
     pub fn new(plan: &Plan) -> Result<Self> {
         let k = plan.max_rows_per_person;
-        let eps = plan.epsilon.value();
+        let eps = plan.epsilon.mechanism_epsilon();
         Ok(match &plan.aggregate {
             Aggregate::Count => {
                 let (m, s) = calibrate(count_measurement, k, eps)?;

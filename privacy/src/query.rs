@@ -27,6 +27,11 @@ const RAW_KINDS: &[&str] = &[
     "rows", "raw", "select", "records", "export", "sample", "dump", "list", "get", "lookup",
 ];
 
+/// Whether a query kind asks for records (always refused).
+pub fn is_raw_kind(kind: &str) -> bool {
+    RAW_KINDS.contains(&kind.trim().to_ascii_lowercase().as_str())
+}
+
 /// A filter on a `public` or `quasi_identifier` column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -237,7 +242,7 @@ pub fn plan(
     dataset: &str,
 ) -> Result<Plan, Refusal> {
     let kind_name = request.kind.trim().to_ascii_lowercase();
-    if RAW_KINDS.contains(&kind_name.as_str()) {
+    if is_raw_kind(&kind_name) {
         return Err(Refusal::RawRows);
     }
     let kind: &'static str = match kind_name.as_str() {
