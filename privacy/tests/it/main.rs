@@ -1,0 +1,7 @@
+//! Integration tests of the privacy service (one binary; see each module).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod ledger;
+mod refusals;
+mod stats;
