@@ -100,6 +100,9 @@ pub enum FailureCode {
     ReservedClaimName,
     /// A disclosure would overwrite a claim already present.
     ClaimOverwrite,
+    /// A claim that must never be selectively disclosable (SD-JWT VC: `iss`, `vct`, `cnf`,
+    /// `status`, ...) was disclosed through a disclosure.
+    NonDisclosableClaim,
     /// A key binding JWT was required but is missing.
     KeyBindingMissing,
     /// The key binding JWT is malformed or of the wrong `typ`.
@@ -156,6 +159,7 @@ impl FailureCode {
             FailureCode::DigestDuplicate => "digest_duplicate",
             FailureCode::ReservedClaimName => "reserved_claim_name",
             FailureCode::ClaimOverwrite => "claim_overwrite",
+            FailureCode::NonDisclosableClaim => "non_disclosable_claim",
             FailureCode::KeyBindingMissing => "key_binding_missing",
             FailureCode::KeyBindingInvalid => "key_binding_invalid",
             FailureCode::KeyBindingSignatureInvalid => "key_binding_signature_invalid",
