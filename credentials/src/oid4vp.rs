@@ -1,1 +1,0 @@
-//! OpenID4VP 1.0 protocol messages and DCQL (being built).
