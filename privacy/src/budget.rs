@@ -72,8 +72,8 @@ pub fn at_most_units(x: f64, units: Units) -> bool {
     }
     let bits = x.to_bits();
     let raw_exp = ((bits >> 52) & 0x7ff) as i32;
-    let mantissa = u128::from(bits & ((1u64 << 52) - 1))
-        | if raw_exp == 0 { 0 } else { 1u128 << 52 };
+    let mantissa =
+        u128::from(bits & ((1u64 << 52) - 1)) | if raw_exp == 0 { 0 } else { 1u128 << 52 };
     let exp = if raw_exp == 0 { -1074 } else { raw_exp - 1075 };
     // x = mantissa * 2^exp; compare mantissa * 1e9 with units * 2^-exp
     let lhs = mantissa * 1_000_000_000;
@@ -161,13 +161,22 @@ mod tests {
     #[test]
     fn rejects_nan_infinite_zero_negative_subnormal() {
         assert_eq!(QueryEpsilon::new(f64::NAN), Err(EpsilonError::NaN));
-        assert_eq!(QueryEpsilon::new(f64::INFINITY), Err(EpsilonError::Infinite));
-        assert_eq!(QueryEpsilon::new(f64::NEG_INFINITY), Err(EpsilonError::Infinite));
+        assert_eq!(
+            QueryEpsilon::new(f64::INFINITY),
+            Err(EpsilonError::Infinite)
+        );
+        assert_eq!(
+            QueryEpsilon::new(f64::NEG_INFINITY),
+            Err(EpsilonError::Infinite)
+        );
         assert_eq!(QueryEpsilon::new(0.0), Err(EpsilonError::NotPositive));
         assert_eq!(QueryEpsilon::new(-0.0), Err(EpsilonError::NotPositive));
         assert_eq!(QueryEpsilon::new(-1.0), Err(EpsilonError::NotPositive));
         assert_eq!(QueryEpsilon::new(1e-310), Err(EpsilonError::TooSmall));
-        assert_eq!(QueryEpsilon::new(f64::MIN_POSITIVE / 2.0), Err(EpsilonError::TooSmall));
+        assert_eq!(
+            QueryEpsilon::new(f64::MIN_POSITIVE / 2.0),
+            Err(EpsilonError::TooSmall)
+        );
         assert_eq!(QueryEpsilon::new(1e-7), Err(EpsilonError::TooSmall));
         assert_eq!(QueryEpsilon::new(101.0), Err(EpsilonError::TooLarge));
         assert!(QueryEpsilon::new(1e-6).is_ok());
@@ -179,7 +188,17 @@ mod tests {
 
     #[test]
     fn mechanism_epsilon_never_exceeds_the_charge() {
-        for eps in [1e-6, 0.1, 0.3, 1.0 / 3.0, 0.5, 1.0, 2.5, 99.999_999_999, 100.0] {
+        for eps in [
+            1e-6,
+            0.1,
+            0.3,
+            1.0 / 3.0,
+            0.5,
+            1.0,
+            2.5,
+            99.999_999_999,
+            100.0,
+        ] {
             let q = QueryEpsilon::new(eps).unwrap();
             assert!(at_most_units(q.mechanism_epsilon(), q.charge()), "{eps}");
             assert!((q.charge().epsilon() - eps).abs() <= 0.6e-9, "{eps}");
@@ -196,7 +215,7 @@ mod tests {
 
     #[test]
     fn caps_round_down() {
-        for eps in [0.1, 1.0 / 3.0, 10.0, 12345.678_9] {
+        for eps in [0.1, 1.0 / 3.0, 10.0, 12_345.678_9] {
             let cap = BudgetEpsilon::new(eps).unwrap().cap();
             assert!(cap.0 as f64 <= eps * UNITS_PER_EPSILON, "{eps}");
         }

@@ -45,7 +45,13 @@ const LAST: &[&str] = &[
 const SEXES: &[&str] = &["F", "M", "X"];
 const REGIONS: &[&str] = &["north", "south", "east", "west", "central"];
 const YEARS: &[&str] = &["2022", "2023", "2024"];
-const DEPARTMENTS: &[&str] = &["cardiology", "endocrinology", "general", "oncology", "pediatrics"];
+const DEPARTMENTS: &[&str] = &[
+    "cardiology",
+    "endocrinology",
+    "general",
+    "oncology",
+    "pediatrics",
+];
 /// ICD-10 chapter-level codes.
 const DIAGNOSES: &[&str] = &["E11", "I10", "J45", "C50", "F32", "M54", "Z00"];
 
@@ -96,7 +102,11 @@ pub fn patients_csv(seed: u64) -> String {
             LAST.choose(&mut rng).unwrap_or(&"Abara")
         );
         let year: u32 = rng.gen_range(1930..=2008);
-        let birth = format!("{year}-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28));
+        let birth = format!(
+            "{year}-{:02}-{:02}",
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28)
+        );
         let sex = *[SEXES[0], SEXES[0], SEXES[1], SEXES[1], SEXES[2]]
             .choose(&mut rng)
             .unwrap_or(&"F");
@@ -109,7 +119,10 @@ pub fn patients_csv(seed: u64) -> String {
             let (department, diagnosis) = if diabetic && rng.gen_bool(0.7) {
                 ("endocrinology", "E11")
             } else if year > 2004 {
-                ("pediatrics", *["J45", "Z00"].choose(&mut rng).unwrap_or(&"Z00"))
+                (
+                    "pediatrics",
+                    *["J45", "Z00"].choose(&mut rng).unwrap_or(&"Z00"),
+                )
             } else {
                 let d = *DIAGNOSES.choose(&mut rng).unwrap_or(&"Z00");
                 let dept = match d {

@@ -16,7 +16,10 @@ pub enum Refusal {
     IdentifierColumn(String),
     /// The policy does not allow this analyst to use the column's tag.
     #[error("the access policy does not allow column `{column}` (tag `{tag}`)")]
-    TagNotPermitted { column: String, tag: crate::schema::Tag },
+    TagNotPermitted {
+        column: String,
+        tag: crate::schema::Tag,
+    },
     /// The policy does not allow this analyst to query the dataset at all.
     #[error("the access policy does not allow queries on this dataset")]
     DatasetNotPermitted,
@@ -33,7 +36,9 @@ pub enum Refusal {
         expected: &'static str,
     },
     /// Filters and group keys are limited to `public` and `quasi_identifier` columns.
-    #[error("column `{0}` may not be used to filter or group: only public or quasi-identifier columns can")]
+    #[error(
+        "column `{0}` may not be used to filter or group: only public or quasi-identifier columns can"
+    )]
     NotFilterable(String),
     /// A filter or candidate value that is not in the public metadata.
     #[error("value for column `{column}` is invalid: {problem}")]
@@ -126,7 +131,9 @@ pub enum Error {
     #[error("invalid epsilon: {0}")]
     Epsilon(#[from] EpsilonError),
     /// A name (dataset, analyst, team) is not of the allowed form.
-    #[error("invalid {0}: use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit")]
+    #[error(
+        "invalid {0}: use 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
+    )]
     InvalidName(&'static str),
     /// Invalid access policy document.
     #[error("invalid policy: {0}")]

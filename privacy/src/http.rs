@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -352,7 +354,10 @@ async fn health() -> Json<serde_json::Value> {
 
 async fn openapi() -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         OPENAPI_JSON,
     )
         .into_response()
@@ -374,7 +379,9 @@ async fn describe_dataset(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let service = state.service.clone();
     let info = blocking(move || service.dataset_for(&analyst, &name)).await?;
-    Ok(Json(serde_json::to_value(info).map_err(|_| ApiError(Error::Internal))?))
+    Ok(Json(
+        serde_json::to_value(info).map_err(|_| ApiError(Error::Internal))?,
+    ))
 }
 
 async fn analyst_budget(
@@ -384,7 +391,9 @@ async fn analyst_budget(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let service = state.service.clone();
     let status = blocking(move || service.budget_for(&analyst, &name)).await?;
-    Ok(Json(serde_json::to_value(status).map_err(|_| ApiError(Error::Internal))?))
+    Ok(Json(
+        serde_json::to_value(status).map_err(|_| ApiError(Error::Internal))?,
+    ))
 }
 
 async fn run_query(
@@ -395,7 +404,9 @@ async fn run_query(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let service = state.service.clone();
     let answer = blocking(move || service.query(&analyst, &name, &request)).await?;
-    Ok(Json(serde_json::to_value(answer).map_err(|_| ApiError(Error::Internal))?))
+    Ok(Json(
+        serde_json::to_value(answer).map_err(|_| ApiError(Error::Internal))?,
+    ))
 }
 
 async fn raw_rows(_caller: AnalystCaller) -> ApiError {
@@ -423,7 +434,12 @@ async fn add_dataset(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let service = state.service.clone();
     let info = blocking(move || {
-        service.add_dataset(&body.name, body.schema, body.csv.as_bytes(), body.epsilon_cap)
+        service.add_dataset(
+            &body.name,
+            body.schema,
+            body.csv.as_bytes(),
+            body.epsilon_cap,
+        )
     })
     .await?;
     Ok((
@@ -511,7 +527,9 @@ async fn admin_budget(
         service.store().budget(&id, &dataset)
     })
     .await?;
-    Ok(Json(serde_json::to_value(status).map_err(|_| ApiError(Error::Internal))?))
+    Ok(Json(
+        serde_json::to_value(status).map_err(|_| ApiError(Error::Internal))?,
+    ))
 }
 
 async fn get_policy(

@@ -222,8 +222,13 @@ fn main() -> anyhow::Result<()> {
         } => {
             let token = Zeroizing::new(token);
             let path = format!("/datasets/{dataset}/budget");
-            let (status, answer) =
-                runtime()?.block_on(privacy::client::call(&url, "GET", &path, Some(&token), None))?;
+            let (status, answer) = runtime()?.block_on(privacy::client::call(
+                &url,
+                "GET",
+                &path,
+                Some(&token),
+                None,
+            ))?;
             if status != 200 {
                 bail!("refused ({status}): {}", error_text(&answer));
             }
@@ -234,7 +239,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn error_text(answer: &serde_json::Value) -> String {
@@ -268,7 +275,11 @@ fn print_answer(answer: &serde_json::Value) {
                     .join(", ")
             })
             .unwrap_or_default();
-        let label = if group.is_empty() { "all".to_owned() } else { group };
+        let label = if group.is_empty() {
+            "all".to_owned()
+        } else {
+            group
+        };
         let interval = match cell["interval"].as_array() {
             Some(i) if i.len() == 2 => format!("  95% interval [{}, {}]", i[0], i[1]),
             _ => String::new(),
@@ -311,7 +322,8 @@ fn serve(data: PathBuf, listen: SocketAddr) -> anyhow::Result<()> {
 }
 
 fn admin(data: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
-    let service = Service::open(&data).context("opening the data directory (is a server running on it?)")?;
+    let service =
+        Service::open(&data).context("opening the data directory (is a server running on it?)")?;
     let store = service.store();
     match command {
         AdminCommand::AddDataset {

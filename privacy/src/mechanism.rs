@@ -45,7 +45,12 @@ fn opendp_err(e: opendp::error::Error) -> Error {
 /// Count of rows plus discrete Laplace noise of the given scale.
 pub fn count_measurement(scale: f64) -> Fallible<Meas<i64>> {
     let t = make_count::<i64, i64>(VectorDomain::new(AtomDomain::default()), SymmetricDistance)?;
-    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    let m = make_laplace(
+        t.output_domain.clone(),
+        t.output_metric.clone(),
+        scale,
+        None,
+    )?;
     t >> m
 }
 
@@ -58,7 +63,12 @@ pub fn sum_measurement(bounds: (i64, i64), scale: f64) -> Fallible<Meas<i64>> {
     )?;
     let sum = make_sum(clamp.output_domain.clone(), clamp.output_metric.clone())?;
     let t = (clamp >> sum)?;
-    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    let m = make_laplace(
+        t.output_domain.clone(),
+        t.output_metric.clone(),
+        scale,
+        None,
+    )?;
     t >> m
 }
 
@@ -71,7 +81,12 @@ pub fn histogram_measurement(categories: usize, scale: f64) -> Fallible<Meas<Vec
         keys,
         false,
     )?;
-    let m = make_laplace(t.output_domain.clone(), t.output_metric.clone(), scale, None)?;
+    let m = make_laplace(
+        t.output_domain.clone(),
+        t.output_metric.clone(),
+        scale,
+        None,
+    )?;
     t >> m
 }
 
@@ -111,7 +126,9 @@ pub fn calibrate<TO>(
         scale *= 1.0 + step;
         step *= 10.0;
     }
-    Err(Error::Mechanism("could not calibrate the noise scale".into()))
+    Err(Error::Mechanism(
+        "could not calibrate the noise scale".into(),
+    ))
 }
 
 /// Half-width of the `1 - alpha` interval of discrete Laplace noise with this scale.
@@ -216,7 +233,11 @@ impl Prepared {
             match (self, &plan.aggregate) {
                 (Prepared::Count(m, scale), _) => {
                     let v = m.invoke(&data).map_err(opendp_err)? as f64;
-                    out.push(with_interval(group, v, discrete_laplace_half_width(*scale, 0.05)));
+                    out.push(with_interval(
+                        group,
+                        v,
+                        discrete_laplace_half_width(*scale, 0.05),
+                    ));
                 }
                 (Prepared::Sum(m, scale), Aggregate::Sum { decimals, .. }) => {
                     let v = unscale(m.invoke(&data).map_err(opendp_err)? as f64, *decimals);
@@ -257,7 +278,10 @@ impl Prepared {
                         group,
                         value: unscale(value, *decimals),
                         half_width: None,
-                        interval: Some([unscale(interval[0], *decimals), unscale(interval[1], *decimals)]),
+                        interval: Some([
+                            unscale(interval[0], *decimals),
+                            unscale(interval[1], *decimals),
+                        ]),
                     });
                 }
                 (Prepared::Histogram(m, scale), Aggregate::Histogram { column, categories }) => {
@@ -347,7 +371,10 @@ pub fn partition(
         .map(|(mut cell, rows)| {
             let mut key = Vec::with_capacity(plan.groups.len());
             for g in plan.groups.iter().rev() {
-                key.push((g.name.clone(), g.categories[cell % g.categories.len()].clone()));
+                key.push((
+                    g.name.clone(),
+                    g.categories[cell % g.categories.len()].clone(),
+                ));
                 cell /= g.categories.len();
             }
             let group = key

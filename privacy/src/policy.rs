@@ -81,9 +81,11 @@ impl Policy {
                     "subjects, resources and actions must not be empty",
                 ));
             }
-            if !rule.subjects.iter().all(|s| {
-                s == "*" || s.starts_with("analyst:") || s.starts_with("team:")
-            }) {
+            if !rule
+                .subjects
+                .iter()
+                .all(|s| s == "*" || s.starts_with("analyst:") || s.starts_with("team:"))
+            {
                 return Err(Error::InvalidPolicy(
                     "a subject is `*`, `analyst:<id>` or `team:<team>`",
                 ));
@@ -93,10 +95,15 @@ impl Policy {
                 .iter()
                 .all(|r| r == "*" || r.starts_with("dataset:"))
             {
-                return Err(Error::InvalidPolicy("a resource is `*` or `dataset:<name>`"));
+                return Err(Error::InvalidPolicy(
+                    "a resource is `*` or `dataset:<name>`",
+                ));
             }
             if rule.effect == Effect::Allow
-                && rule.tags.as_ref().is_some_and(|t| t.contains(&Tag::Identifier))
+                && rule
+                    .tags
+                    .as_ref()
+                    .is_some_and(|t| t.contains(&Tag::Identifier))
             {
                 return Err(Error::InvalidPolicy(
                     "identifier columns are never released: no rule can allow them",
@@ -107,7 +114,13 @@ impl Policy {
     }
 
     /// Decides one request. `tag: None` asks for dataset-level access.
-    pub fn allows(&self, subject: Subject<'_>, dataset: &str, action: Action, tag: Option<Tag>) -> bool {
+    pub fn allows(
+        &self,
+        subject: Subject<'_>,
+        dataset: &str,
+        action: Action,
+        tag: Option<Tag>,
+    ) -> bool {
         let mut allowed = false;
         for rule in &self.rules {
             let subject_matches = rule.subjects.iter().any(|s| {
@@ -162,11 +175,26 @@ mod tests {
     fn default_deny_and_deny_wins() {
         let p = policy();
         p.validate().unwrap();
-        let alice = Subject { analyst: "alice", team: "health" };
-        let eve = Subject { analyst: "eve", team: "health" };
-        let mallory = Subject { analyst: "mallory", team: "health" };
-        let bob = Subject { analyst: "bob", team: "product" };
-        let nobody = Subject { analyst: "zed", team: "other" };
+        let alice = Subject {
+            analyst: "alice",
+            team: "health",
+        };
+        let eve = Subject {
+            analyst: "eve",
+            team: "health",
+        };
+        let mallory = Subject {
+            analyst: "mallory",
+            team: "health",
+        };
+        let bob = Subject {
+            analyst: "bob",
+            team: "product",
+        };
+        let nobody = Subject {
+            analyst: "zed",
+            team: "other",
+        };
         let q = Action::Query;
         assert!(p.allows(alice, "patients", q, None));
         assert!(p.allows(alice, "patients", q, Some(Tag::Phi)));

@@ -176,6 +176,9 @@ impl Plan {
     }
 }
 
+/// (column index, decimals, scaled bounds)
+type NumericColumn = (usize, u8, Option<(i64, i64)>);
+
 struct Planner<'a> {
     schema: &'a Schema,
     policy: &'a Policy,
@@ -205,7 +208,7 @@ impl Planner<'_> {
         Ok((index, column))
     }
 
-    fn numeric(&self, name: &str, need_bounds: bool) -> Result<(usize, u8, Option<(i64, i64)>), Refusal> {
+    fn numeric(&self, name: &str, need_bounds: bool) -> Result<NumericColumn, Refusal> {
         let (index, column) = self.column(name)?;
         match column.kind {
             ColumnKind::Numeric { decimals, bounds } => {
@@ -303,7 +306,8 @@ pub fn plan(
             }
         }
         "histogram" => {
-            let (index, categories) = planner.categorical(column("a histogram needs a `column`")?)?;
+            let (index, categories) =
+                planner.categorical(column("a histogram needs a `column`")?)?;
             Aggregate::Histogram {
                 column: index,
                 categories,
@@ -312,9 +316,9 @@ pub fn plan(
         _ => {
             let (index, decimals, _) =
                 planner.numeric(column("a quantile needs a `column`")?, false)?;
-            let alpha = request
-                .quantile
-                .ok_or(Refusal::InvalidQuantile("`quantile` (in [0, 1]) is required"))?;
+            let alpha = request.quantile.ok_or(Refusal::InvalidQuantile(
+                "`quantile` (in [0, 1]) is required",
+            ))?;
             if !(alpha.is_finite() && (0.0..=1.0).contains(&alpha)) {
                 return Err(Refusal::InvalidQuantile("`quantile` must be in [0, 1]"));
             }
@@ -323,7 +327,9 @@ pub fn plan(
                 .as_ref()
                 .ok_or(Refusal::InvalidQuantile("public `candidates` are required"))?;
             if raw.is_empty() || raw.len() > MAX_CANDIDATES {
-                return Err(Refusal::InvalidQuantile("1 to 1024 candidates are required"));
+                return Err(Refusal::InvalidQuantile(
+                    "1 to 1024 candidates are required",
+                ));
             }
             let mut candidates = Vec::with_capacity(raw.len());
             let mut seen = HashSet::new();

@@ -138,10 +138,14 @@ pub enum SchemaError {
     #[error("column `{0}`: decimals must be at most 6")]
     Decimals(String),
     /// Bounds not finite, not ordered, too large or not representable with the decimals.
-    #[error("column `{0}`: bounds must be finite, lower <= upper, |bound| <= 1e12, with at most `decimals` digits")]
+    #[error(
+        "column `{0}`: bounds must be finite, lower <= upper, |bound| <= 1e12, with at most `decimals` digits"
+    )]
     Bounds(String),
     /// Categories missing, empty, too many, repeated or too long.
-    #[error("column `{0}`: categories must be 1 to 1000 distinct non-empty strings of at most 1024 bytes")]
+    #[error(
+        "column `{0}`: categories must be 1 to 1000 distinct non-empty strings of at most 1024 bytes"
+    )]
     Categories(String),
 }
 
@@ -313,7 +317,10 @@ impl Schema {
 
     /// Looks a column up by name.
     pub fn column(&self, name: &str) -> Option<(usize, &Column)> {
-        self.columns.iter().enumerate().find(|(_, c)| c.name == name)
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
     }
 
     /// The contribution bound (rows kept per person).

@@ -40,7 +40,10 @@ impl Token {
     fn generate() -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(bytes.as_mut());
-        Self(Zeroizing::new(format!("pdp_{}", hex::encode(bytes.as_ref()))))
+        Self(Zeroizing::new(format!(
+            "pdp_{}",
+            hex::encode(bytes.as_ref())
+        )))
     }
 
     /// The secret token text (give it to the analyst; it is not stored).
@@ -157,9 +160,15 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
 pub fn check_name(kind: &'static str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && name.as_bytes()[0].is_ascii_alphanumeric();
-    if ok { Ok(()) } else { Err(Error::InvalidName(kind)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidName(kind))
+    }
 }
 
 /// The store.
@@ -350,14 +359,27 @@ impl Store {
     pub fn budget(&self, analyst: &str, dataset: &str) -> Result<BudgetStatus> {
         let txn = self.db.begin_read()?;
         let get2 = |t: TableDefinition<(&str, &str), u64>| -> Result<u64> {
-            Ok(txn.open_table(t)?.get((analyst, dataset))?.map(|v| v.value()).unwrap_or(0))
+            Ok(txn
+                .open_table(t)?
+                .get((analyst, dataset))?
+                .map(|v| v.value())
+                .unwrap_or(0))
         };
         let budget = get2(BUDGETS)?;
         let spent = get2(SPENT)?;
         let get1 = |t: TableDefinition<&str, u64>| -> Result<u64> {
-            Ok(txn.open_table(t)?.get(dataset)?.map(|v| v.value()).unwrap_or(0))
+            Ok(txn
+                .open_table(t)?
+                .get(dataset)?
+                .map(|v| v.value())
+                .unwrap_or(0))
         };
-        Ok(status(budget, spent, get1(DATASET_CAPS)?, get1(DATASET_SPENT)?))
+        Ok(status(
+            budget,
+            spent,
+            get1(DATASET_CAPS)?,
+            get1(DATASET_SPENT)?,
+        ))
     }
 
     /// Atomically checks both budgets and debits `charge`, recording the release. Commits
@@ -378,18 +400,25 @@ impl Store {
                 .map(|v| v.value())
                 .unwrap_or(0);
             let mut spent_table = txn.open_table(SPENT)?;
-            let spent = spent_table.get((analyst, dataset))?.map(|v| v.value()).unwrap_or(0);
+            let spent = spent_table
+                .get((analyst, dataset))?
+                .map(|v| v.value())
+                .unwrap_or(0);
             let cap = txn
                 .open_table(DATASET_CAPS)?
                 .get(dataset)?
                 .map(|v| v.value())
                 .unwrap_or(0);
             let mut dataset_spent_table = txn.open_table(DATASET_SPENT)?;
-            let dataset_spent = dataset_spent_table.get(dataset)?.map(|v| v.value()).unwrap_or(0);
+            let dataset_spent = dataset_spent_table
+                .get(dataset)?
+                .map(|v| v.value())
+                .unwrap_or(0);
 
             let new_spent = spent.checked_add(charge.0).ok_or(StorageError::Overflow)?;
-            let new_dataset_spent =
-                dataset_spent.checked_add(charge.0).ok_or(StorageError::Overflow)?;
+            let new_dataset_spent = dataset_spent
+                .checked_add(charge.0)
+                .ok_or(StorageError::Overflow)?;
             if new_spent > budget {
                 return Err(Error::BudgetExhausted(BudgetScope::Analyst));
             }
@@ -510,8 +539,12 @@ mod tests {
         store
             .register_dataset(&record("d"), BudgetEpsilon::new(1.5).unwrap())
             .unwrap();
-        store.set_budget("a", "d", BudgetEpsilon::new(1.0).unwrap()).unwrap();
-        store.set_budget("b", "d", BudgetEpsilon::new(1.0).unwrap()).unwrap();
+        store
+            .set_budget("a", "d", BudgetEpsilon::new(1.0).unwrap())
+            .unwrap();
+        store
+            .set_budget("b", "d", BudgetEpsilon::new(1.0).unwrap())
+            .unwrap();
         let half = QueryEpsilon::new(0.4).unwrap().charge();
         let q = serde_json::json!({});
         store.debit("a", "d", half, &q, 0).unwrap();
@@ -534,18 +567,28 @@ mod tests {
     fn refuses_other_format_version_and_garbage() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.redb");
-        std::fs::write(&path, b"this is not a redb file, it is just some text padding ...").unwrap();
+        std::fs::write(
+            &path,
+            b"this is not a redb file, it is just some text padding ...",
+        )
+        .unwrap();
         assert!(Store::open(&path).is_err());
         let path2 = dir.path().join("v.redb");
         {
             let db = Database::create(&path2).unwrap();
             let txn = db.begin_write().unwrap();
-            txn.open_table(META).unwrap().insert("format_version", 99).unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("format_version", 99)
+                .unwrap();
             txn.commit().unwrap();
         }
         assert!(matches!(
             Store::open(&path2),
-            Err(Error::Storage(StorageError::FormatVersion { found: 99, .. }))
+            Err(Error::Storage(StorageError::FormatVersion {
+                found: 99,
+                ..
+            }))
         ));
     }
 }

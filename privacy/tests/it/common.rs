@@ -50,8 +50,11 @@ pub fn visits_csv(persons: usize, rows_each: usize) -> String {
 
 /// A dataset in memory.
 pub fn visits_dataset(max_rows_per_person: u32, csv: &str) -> Dataset {
-    Dataset::from_csv(Schema::validate(visits_schema(max_rows_per_person)).unwrap(), csv.as_bytes())
-        .unwrap()
+    Dataset::from_csv(
+        Schema::validate(visits_schema(max_rows_per_person)).unwrap(),
+        csv.as_bytes(),
+    )
+    .unwrap()
 }
 
 /// Policy: team `health` may use public, quasi-identifier and phi columns; team `billing`
@@ -72,7 +75,12 @@ pub fn test_policy() -> Policy {
 pub fn service_with(dir: &Path, budget: f64, cap: f64) -> (Service, Analyst, String) {
     let service = Service::open(dir).unwrap();
     service
-        .add_dataset("visits", visits_schema(2), visits_csv(50, 3).as_bytes(), cap)
+        .add_dataset(
+            "visits",
+            visits_schema(2),
+            visits_csv(50, 3).as_bytes(),
+            cap,
+        )
         .unwrap();
     service.store().set_policy(&test_policy()).unwrap();
     let token = service.store().create_analyst("alice", "health").unwrap();
@@ -80,7 +88,11 @@ pub fn service_with(dir: &Path, budget: f64, cap: f64) -> (Service, Analyst, Str
         .store()
         .set_budget("alice", "visits", BudgetEpsilon::new(budget).unwrap())
         .unwrap();
-    let alice = service.store().authenticate(token.expose()).unwrap().unwrap();
+    let alice = service
+        .store()
+        .authenticate(token.expose())
+        .unwrap()
+        .unwrap();
     (service, alice, token.expose().to_owned())
 }
 

@@ -44,7 +44,10 @@ async fn health_and_openapi_document_every_route() {
     let dir = tempfile::tempdir().unwrap();
     let (state, _) = state(dir.path());
     let (status, body) = send(app(state.clone()), "GET", "/health", None, Body::empty()).await;
-    assert_eq!((status, body), (StatusCode::OK, serde_json::json!({"status": "ok"})));
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, serde_json::json!({"status": "ok"}))
+    );
     let (status, doc) = send(app(state), "GET", "/openapi.json", None, Body::empty()).await;
     assert_eq!(status, StatusCode::OK);
     let served: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
@@ -61,8 +64,10 @@ async fn health_and_openapi_document_every_route() {
         })
         .collect();
     documented.sort();
-    let mut routes: Vec<(String, String)> =
-        ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     routes.sort();
     assert_eq!(documented, routes);
     assert!(doc["paths"]["/datasets/{name}/queries"]["post"].is_object());
@@ -84,48 +89,111 @@ async fn malformed_bodies_are_stable_400s_and_spend_nothing() {
         deep.as_str(),
     ];
     for body in bodies {
-        let (status, json) =
-            send(app(state.clone()), "POST", path, Some(&token), Body::from(body.to_owned())).await;
+        let (status, json) = send(
+            app(state.clone()),
+            "POST",
+            path,
+            Some(&token),
+            Body::from(body.to_owned()),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body:.40}: {json}");
         assert_eq!(json["code"], "invalid_json");
     }
     let invalid_utf8 = Body::from(vec![b'{', 0xff, 0xfe, b'}']);
     let (status, _) = send(app(state.clone()), "POST", path, Some(&token), invalid_utf8).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let big = format!(r#"{{"kind":"count","epsilon":1,"x":"{}"}}"#, "a".repeat(100_000));
-    let (status, json) = send(app(state.clone()), "POST", path, Some(&token), Body::from(big)).await;
+    let big = format!(
+        r#"{{"kind":"count","epsilon":1,"x":"{}"}}"#,
+        "a".repeat(100_000)
+    );
+    let (status, json) = send(
+        app(state.clone()),
+        "POST",
+        path,
+        Some(&token),
+        Body::from(big),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(json["code"], "body_too_large");
-    let (status, json) =
-        send(app(state.clone()), "GET", "/datasets/visits/budget", Some(&token), Body::empty()).await;
+    let (status, json) = send(
+        app(state.clone()),
+        "GET",
+        "/datasets/visits/budget",
+        Some(&token),
+        Body::empty(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["analyst_spent"], 0.0);
     let (status, json) = send(app(state), "GET", "/nowhere", None, Body::empty()).await;
-    assert_eq!((status, json["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
 }
 
 #[tokio::test]
 async fn authentication_failures_are_rate_limited() {
     let dir = tempfile::tempdir().unwrap();
     let (state, token) = state(dir.path());
-    let (status, json) =
-        send(app(state.clone()), "GET", "/datasets", None, Body::empty()).await;
-    assert_eq!((status, json["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let (status, json) = send(app(state.clone()), "GET", "/datasets", None, Body::empty()).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
     // analyst tokens are not admin tokens and vice versa
-    let (status, _) = send(app(state.clone()), "GET", "/admin/policy", Some(&token), Body::empty()).await;
+    let (status, _) = send(
+        app(state.clone()),
+        "GET",
+        "/admin/policy",
+        Some(&token),
+        Body::empty(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = send(app(state.clone()), "GET", "/datasets", Some(ADMIN), Body::empty()).await;
+    let (status, _) = send(
+        app(state.clone()),
+        "GET",
+        "/datasets",
+        Some(ADMIN),
+        Body::empty(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     for _ in 0..10 {
-        let (status, _) =
-            send(app(state.clone()), "GET", "/datasets", Some("pdp_guess"), Body::empty()).await;
+        let (status, _) = send(
+            app(state.clone()),
+            "GET",
+            "/datasets",
+            Some("pdp_guess"),
+            Body::empty(),
+        )
+        .await;
         assert!(status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS);
     }
     // now even the right token is refused for this client address until the window passes
-    let (status, json) =
-        send(app(state.clone()), "GET", "/datasets", Some(&token), Body::empty()).await;
-    assert_eq!((status, json["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
-    let (status, _) = send(app(state), "GET", "/admin/policy", Some(ADMIN), Body::empty()).await;
+    let (status, json) = send(
+        app(state.clone()),
+        "GET",
+        "/datasets",
+        Some(&token),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+    let (status, _) = send(
+        app(state),
+        "GET",
+        "/admin/policy",
+        Some(ADMIN),
+        Body::empty(),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -200,9 +268,18 @@ async fn admin_and_analyst_flows_on_a_real_socket() {
         )
         .await;
     assert_eq!(code, 400);
-    assert_eq!((err["code"].as_str(), err["line"].as_u64(), err["column"].as_str()),
-               (Some("invalid_csv"), Some(7), Some("age")));
-    assert!(!err["message"].as_str().unwrap().contains("forty"), "values are not echoed");
+    assert_eq!(
+        (
+            err["code"].as_str(),
+            err["line"].as_u64(),
+            err["column"].as_str()
+        ),
+        (Some("invalid_csv"), Some(7), Some("age"))
+    );
+    assert!(
+        !err["message"].as_str().unwrap().contains("forty"),
+        "values are not echoed"
+    );
 
     let (code, _) = server
         .call(
@@ -223,25 +300,50 @@ async fn admin_and_analyst_flows_on_a_real_socket() {
         .await;
     assert_eq!((code, err["code"].as_str()), (409, Some("already_exists")));
     let (code, _) = server
-        .call("PUT", "/admin/policy", Some(ADMIN), Some(serde_json::to_value(test_policy()).unwrap()))
+        .call(
+            "PUT",
+            "/admin/policy",
+            Some(ADMIN),
+            Some(serde_json::to_value(test_policy()).unwrap()),
+        )
         .await;
     assert_eq!(code, 204);
     let (code, created) = server
-        .call("POST", "/admin/analysts", Some(ADMIN), Some(json!({"id": "alice", "team": "health"})))
+        .call(
+            "POST",
+            "/admin/analysts",
+            Some(ADMIN),
+            Some(json!({"id": "alice", "team": "health"})),
+        )
         .await;
     assert_eq!(code, 201);
     let token = created["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("pdp_") && token.len() == 68);
     let (code, err) = server
-        .call("PUT", "/admin/analysts/alice/budgets/visits", Some(ADMIN), Some(json!({"epsilon": -1})))
+        .call(
+            "PUT",
+            "/admin/analysts/alice/budgets/visits",
+            Some(ADMIN),
+            Some(json!({"epsilon": -1})),
+        )
         .await;
     assert_eq!((code, err["code"].as_str()), (400, Some("invalid_epsilon")));
     let (code, _) = server
-        .call("PUT", "/admin/analysts/alice/budgets/visits", Some(ADMIN), Some(json!({"epsilon": 3})))
+        .call(
+            "PUT",
+            "/admin/analysts/alice/budgets/visits",
+            Some(ADMIN),
+            Some(json!({"epsilon": 3})),
+        )
         .await;
     assert_eq!(code, 204);
     let (code, _) = server
-        .call("PUT", "/admin/datasets/visits/cap", Some(ADMIN), Some(json!({"epsilon": 20})))
+        .call(
+            "PUT",
+            "/admin/datasets/visits/cap",
+            Some(ADMIN),
+            Some(json!({"epsilon": 20})),
+        )
         .await;
     assert_eq!(code, 204);
 
@@ -249,7 +351,9 @@ async fn admin_and_analyst_flows_on_a_real_socket() {
     let (code, list) = server.call("GET", "/datasets", Some(&token), None).await;
     assert_eq!(code, 200);
     assert_eq!(list["datasets"][0]["name"], "visits");
-    let (code, info) = server.call("GET", "/datasets/visits", Some(&token), None).await;
+    let (code, info) = server
+        .call("GET", "/datasets/visits", Some(&token), None)
+        .await;
     assert_eq!(code, 200);
     assert_eq!(info["schema"]["columns"][0]["tag"], "identifier");
     let (code, answer) = server
@@ -268,7 +372,12 @@ async fn admin_and_analyst_flows_on_a_real_socket() {
     assert!(answer["results"][0]["half_width"].as_f64().unwrap() > 0.0);
     assert_eq!(answer["budget"]["analyst_remaining"], 2.5);
     // 40 persons x 3 rows, bounded to 2 rows each: 40 F+M persons -> 80 rows in total
-    let total: f64 = answer["results"].as_array().unwrap().iter().map(|c| c["value"].as_f64().unwrap()).sum();
+    let total: f64 = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_f64().unwrap())
+        .sum();
     assert!((total - 80.0).abs() < 60.0, "{total}");
 
     let (code, answer) = server
@@ -283,27 +392,58 @@ async fn admin_and_analyst_flows_on_a_real_socket() {
     assert_eq!(code, 200, "{answer}");
     assert!([0.0, 2.5, 5.0, 7.5, 10.0].contains(&answer["results"][0]["value"].as_f64().unwrap()));
 
-    let (code, err) = server.call("GET", "/datasets/visits/rows", Some(&token), None).await;
-    assert_eq!((code, err["code"].as_str()), (403, Some("raw_rows_refused")));
     let (code, err) = server
-        .call("POST", "/datasets/visits/queries", Some(&token),
-              Some(json!({"kind": "sum", "column": "pid", "epsilon": 0.1})))
+        .call("GET", "/datasets/visits/rows", Some(&token), None)
         .await;
-    assert_eq!((code, err["code"].as_str()), (403, Some("identifier_column_refused")));
+    assert_eq!(
+        (code, err["code"].as_str()),
+        (403, Some("raw_rows_refused"))
+    );
     let (code, err) = server
-        .call("POST", "/datasets/visits/queries", Some(&token),
-              Some(json!({"kind": "mean", "column": "lab", "epsilon": 2.5})))
+        .call(
+            "POST",
+            "/datasets/visits/queries",
+            Some(&token),
+            Some(json!({"kind": "sum", "column": "pid", "epsilon": 0.1})),
+        )
         .await;
-    assert_eq!((code, err["code"].as_str()), (403, Some("budget_exhausted")));
+    assert_eq!(
+        (code, err["code"].as_str()),
+        (403, Some("identifier_column_refused"))
+    );
+    let (code, err) = server
+        .call(
+            "POST",
+            "/datasets/visits/queries",
+            Some(&token),
+            Some(json!({"kind": "mean", "column": "lab", "epsilon": 2.5})),
+        )
+        .await;
+    assert_eq!(
+        (code, err["code"].as_str()),
+        (403, Some("budget_exhausted"))
+    );
 
-    let (code, budget) = server.call("GET", "/datasets/visits/budget", Some(&token), None).await;
+    let (code, budget) = server
+        .call("GET", "/datasets/visits/budget", Some(&token), None)
+        .await;
     assert_eq!(code, 200);
     assert_eq!(budget["analyst_spent"], 1.0);
     let (code, admin_view) = server
-        .call("GET", "/admin/analysts/alice/budgets/visits", Some(ADMIN), None)
+        .call(
+            "GET",
+            "/admin/analysts/alice/budgets/visits",
+            Some(ADMIN),
+            None,
+        )
         .await;
-    assert_eq!((code, admin_view["dataset_spent"].as_f64()), (200, Some(1.0)));
-    let (code, releases) = server.call("GET", "/admin/releases?dataset=visits", Some(ADMIN), None).await;
+    assert_eq!(
+        (code, admin_view["dataset_spent"].as_f64()),
+        (200, Some(1.0))
+    );
+    let (code, releases) = server
+        .call("GET", "/admin/releases?dataset=visits", Some(ADMIN), None)
+        .await;
     assert_eq!(code, 200);
     let releases = releases["releases"].as_array().unwrap();
     assert_eq!(releases.len(), 2);
@@ -321,7 +461,12 @@ async fn concurrent_http_queries_where_only_k_fit_give_exactly_k_answers() {
     }
     let token = {
         let service = Service::open(dir.path()).unwrap();
-        service.store().rotate_token("alice").unwrap().expose().to_owned()
+        service
+            .store()
+            .rotate_token("alice")
+            .unwrap()
+            .expose()
+            .to_owned()
     };
     let server = Arc::new(start(dir.path()).await);
     let mut tasks = Vec::new();
@@ -350,6 +495,8 @@ async fn concurrent_http_queries_where_only_k_fit_give_exactly_k_answers() {
         }
     }
     assert_eq!((ok, exhausted), (3, 9));
-    let (code, budget) = server.call("GET", "/datasets/visits/budget", Some(&token), None).await;
+    let (code, budget) = server
+        .call("GET", "/datasets/visits/budget", Some(&token), None)
+        .await;
     assert_eq!((code, budget["analyst_spent"].as_f64()), (200, Some(3.0)));
 }

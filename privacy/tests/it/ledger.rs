@@ -136,7 +136,14 @@ fn dataset_cap_binds_across_analysts() {
         Err(Error::BudgetExhausted(BudgetScope::Dataset))
     ));
     // a repeated identical query was charged each time
-    assert_eq!(service.store().budget("alice", "visits").unwrap().analyst_spent, 2.0);
+    assert_eq!(
+        service
+            .store()
+            .budget("alice", "visits")
+            .unwrap()
+            .analyst_spent,
+        2.0
+    );
 }
 
 #[test]
@@ -193,11 +200,21 @@ fn nan_infinite_zero_negative_and_subnormal_epsilons_are_refused() {
             &serde_json::json!({"kind": "count", "epsilon": eps}),
         );
         assert!(
-            matches!(r, Err(Error::Refused(Refusal::Epsilon(_))) | Err(Error::InvalidJson(_))),
+            matches!(
+                r,
+                Err(Error::Refused(Refusal::Epsilon(_))) | Err(Error::InvalidJson(_))
+            ),
             "{eps}: {r:?}"
         );
     }
-    assert_eq!(service.store().budget("alice", "visits").unwrap().analyst_spent, 0.0);
+    assert_eq!(
+        service
+            .store()
+            .budget("alice", "visits")
+            .unwrap()
+            .analyst_spent,
+        0.0
+    );
     assert!(service.store().releases(None).unwrap().is_empty());
 }
 
@@ -214,7 +231,13 @@ fn a_process_killed_between_debit_and_answer_keeps_the_debit() {
         let base = format!("http://127.0.0.1:{port}");
         let mut child = spawn_binary(dir.path(), port, &[("PRIVACY_TEST_CRASH_AFTER_DEBIT", "1")]);
         wait_healthy(&base, &mut child);
-        let r = call_blocking(&base, "POST", "/datasets/visits/queries", Some(&token), Some(&q));
+        let r = call_blocking(
+            &base,
+            "POST",
+            "/datasets/visits/queries",
+            Some(&token),
+            Some(&q),
+        );
         assert!(r.is_err(), "no answer may be released: {r:?}");
         let status = child.wait().unwrap();
         assert!(!status.success(), "the hook aborts the process");
@@ -230,7 +253,10 @@ fn a_process_killed_between_debit_and_answer_keeps_the_debit() {
         let (code, releases) =
             call_blocking(&base, "GET", "/admin/releases", Some(ADMIN), None).unwrap();
         assert_eq!(code, 200);
-        assert_eq!(releases["releases"].as_array().unwrap().len(), round as usize);
+        assert_eq!(
+            releases["releases"].as_array().unwrap().len(),
+            round as usize
+        );
         assert_eq!(releases["releases"][0]["query"], q);
         child.kill().unwrap();
         child.wait().unwrap();

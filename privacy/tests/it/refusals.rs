@@ -18,7 +18,10 @@ fn refused_requests() -> Vec<(serde_json::Value, Refusal)> {
     use serde_json::json;
     vec![
         (json!({"kind": "rows", "epsilon": 1.0}), Refusal::RawRows),
-        (json!({"kind": "SELECT", "epsilon": 1.0, "columns": ["name"]}), Refusal::RawRows),
+        (
+            json!({"kind": "SELECT", "epsilon": 1.0, "columns": ["name"]}),
+            Refusal::RawRows,
+        ),
         (json!({"kind": "export", "epsilon": 1.0}), Refusal::RawRows),
         (
             json!({"kind": "histogram", "column": "pid", "epsilon": 1.0}),
@@ -34,11 +37,17 @@ fn refused_requests() -> Vec<(serde_json::Value, Refusal)> {
         ),
         (
             json!({"kind": "sum", "column": "amount", "epsilon": 1.0}),
-            Refusal::TagNotPermitted { column: "amount".into(), tag: Tag::Pci },
+            Refusal::TagNotPermitted {
+                column: "amount".into(),
+                tag: Tag::Pci,
+            },
         ),
         (
             json!({"kind": "histogram", "column": "name", "epsilon": 1.0}),
-            Refusal::TagNotPermitted { column: "name".into(), tag: Tag::Pii },
+            Refusal::TagNotPermitted {
+                column: "name".into(),
+                tag: Tag::Pii,
+            },
         ),
         (
             json!({"kind": "sum", "column": "salary", "epsilon": 1.0}),
@@ -90,14 +99,20 @@ fn refused_requests() -> Vec<(serde_json::Value, Refusal)> {
             json!({"kind": "count", "epsilon": 1.0, "delta": 1e-6}),
             Refusal::DeltaNotApplicable,
         ),
-        (json!({"kind": "count", "epsilon": 1.0, "delta": 2.0}), Refusal::InvalidDelta),
+        (
+            json!({"kind": "count", "epsilon": 1.0, "delta": 2.0}),
+            Refusal::InvalidDelta,
+        ),
         (
             json!({"kind": "median_of_everything", "epsilon": 1.0}),
             Refusal::UnsupportedKind("median_of_everything".into()),
         ),
         (
             json!({"kind": "count", "epsilon": 1.0, "filters": [{"column": "sex", "in": ["Q"]}]}),
-            Refusal::InvalidValue { column: "sex".into(), problem: "not in the public category set" },
+            Refusal::InvalidValue {
+                column: "sex".into(),
+                problem: "not in the public category set",
+            },
         ),
     ]
 }
@@ -107,9 +122,20 @@ fn refused_queries_spend_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (service, alice, _) = service_with(dir.path(), 5.0, 10.0);
     for (request, expected) in refused_requests() {
-        assert_eq!(refusal(service.query(&alice, "visits", &request)), expected, "{request}");
+        assert_eq!(
+            refusal(service.query(&alice, "visits", &request)),
+            expected,
+            "{request}"
+        );
     }
-    assert_eq!(service.store().budget("alice", "visits").unwrap().analyst_spent, 0.0);
+    assert_eq!(
+        service
+            .store()
+            .budget("alice", "visits")
+            .unwrap()
+            .analyst_spent,
+        0.0
+    );
     assert!(service.store().releases(None).unwrap().is_empty());
 }
 
@@ -120,8 +146,13 @@ fn refusal_reasons_do_not_depend_on_the_data() {
     let (a, alice_a, _) = service_with(dir_a.path(), 5.0, 10.0);
     // same schema, different data
     let b = privacy::Service::open(dir_b.path()).unwrap();
-    b.add_dataset("visits", visits_schema(2), visits_csv(3, 1).as_bytes(), 10.0)
-        .unwrap();
+    b.add_dataset(
+        "visits",
+        visits_schema(2),
+        visits_csv(3, 1).as_bytes(),
+        10.0,
+    )
+    .unwrap();
     b.store().set_policy(&test_policy()).unwrap();
     b.store().create_analyst("alice", "health").unwrap();
     let alice_b = b.store().analyst("alice").unwrap().unwrap();
@@ -136,13 +167,19 @@ fn refusal_reasons_do_not_depend_on_the_data() {
 fn analysts_without_access_cannot_tell_unknown_from_forbidden() {
     let dir = tempfile::tempdir().unwrap();
     let (service, _, _) = service_with(dir.path(), 5.0, 10.0);
-    service.store().create_analyst("mallory", "outsiders").unwrap();
+    service
+        .store()
+        .create_analyst("mallory", "outsiders")
+        .unwrap();
     let mallory = service.store().analyst("mallory").unwrap().unwrap();
     let q = serde_json::json!({"kind": "count", "epsilon": 1.0});
     let forbidden = service.query(&mallory, "visits", &q).unwrap_err();
     let unknown = service.query(&mallory, "no-such-dataset", &q).unwrap_err();
     assert_eq!(forbidden.to_string(), unknown.to_string());
-    assert!(matches!(forbidden, Error::Refused(Refusal::DatasetNotPermitted)));
+    assert!(matches!(
+        forbidden,
+        Error::Refused(Refusal::DatasetNotPermitted)
+    ));
 }
 
 #[test]
@@ -152,7 +189,11 @@ fn the_billing_team_may_sum_amounts_but_not_health_values() {
     service.store().create_analyst("bob", "billing").unwrap();
     service
         .store()
-        .set_budget("bob", "visits", privacy::budget::BudgetEpsilon::new(2.0).unwrap())
+        .set_budget(
+            "bob",
+            "visits",
+            privacy::budget::BudgetEpsilon::new(2.0).unwrap(),
+        )
         .unwrap();
     let bob = service.store().analyst("bob").unwrap().unwrap();
     let ok = service
@@ -170,7 +211,10 @@ fn the_billing_team_may_sum_amounts_but_not_health_values() {
     );
     assert_eq!(
         refusal(denied),
-        Refusal::TagNotPermitted { column: "lab".into(), tag: Tag::Phi }
+        Refusal::TagNotPermitted {
+            column: "lab".into(),
+            tag: Tag::Phi
+        }
     );
     // a quasi-identifier filter is not in bob's tags either
     let denied = service.query(
@@ -180,6 +224,9 @@ fn the_billing_team_may_sum_amounts_but_not_health_values() {
     );
     assert_eq!(
         refusal(denied),
-        Refusal::TagNotPermitted { column: "sex".into(), tag: Tag::QuasiIdentifier }
+        Refusal::TagNotPermitted {
+            column: "sex".into(),
+            tag: Tag::QuasiIdentifier
+        }
     );
 }

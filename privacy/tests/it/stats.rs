@@ -142,8 +142,14 @@ fn neighbouring_datasets_audit_stays_below_claimed_epsilon() {
             .count()
     };
     let lower = log_ratio_lower_bound(hits(&prepared, &d_prime), hits(&prepared, &d), N);
-    assert!(lower <= 1.0, "estimated epsilon lower bound {lower} exceeds the claimed 1.0");
-    assert!(lower > 0.8, "the audit should be tight: lower bound {lower}");
+    assert!(
+        lower <= 1.0,
+        "estimated epsilon lower bound {lower} exceeds the claimed 1.0"
+    );
+    assert!(
+        lower > 0.8,
+        "the audit should be tight: lower bound {lower}"
+    );
 
     // negative control: 10% too little noise must be caught by the same audit
     let weak = Prepared::Count(count_measurement(scale * 0.9).unwrap(), scale * 0.9);
