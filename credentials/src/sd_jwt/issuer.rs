@@ -14,7 +14,7 @@ use crate::keys::Signer;
 /// Header parameters the caller may not set through [`IssueOptions::extra_header`]: `alg` is
 /// the signer's, `typ` has its own option, and the key-carrying parameters would invite a
 /// verifier to take the key from the token.
-const FORBIDDEN_EXTRA_HEADERS: [&str; 8] = ["alg", "typ", "crit", "jwk", "jku", "x5u", "x5c", "kid"];
+const FORBIDDEN_EXTRA_HEADERS: [&str; 7] = ["alg", "typ", "crit", "jwk", "jku", "x5u", "x5c"];
 
 /// Decoy digests (RFC 9901 section 4.2.5), added to every `_sd` array and to every array with at
 /// least one selectively disclosable element, so that a verifier cannot count the hidden
@@ -37,8 +37,8 @@ pub struct IssueOptions {
     pub typ: Option<String>,
     /// The header `kid`.
     pub kid: Option<String>,
-    /// Further header parameters. `alg`, `typ`, `kid`, `crit`, `jwk`, `jku`, `x5u` and `x5c` are
-    /// refused here.
+    /// Further header parameters. `alg`, `typ`, `crit`, `jwk`, `jku`, `x5u` and `x5c` are
+    /// refused here, and `kid` when [`IssueOptions::kid`] is set.
     pub extra_header: Map<String, Value>,
     /// The digest algorithm, recorded as `_sd_alg`.
     pub hash_alg: HashAlg,
@@ -107,7 +107,9 @@ pub fn issue<R: RngCore + CryptoRng + ?Sized>(
         header.insert("kid".into(), Value::String(kid.clone()));
     }
     for (name, value) in &options.extra_header {
-        if FORBIDDEN_EXTRA_HEADERS.contains(&name.as_str()) {
+        if FORBIDDEN_EXTRA_HEADERS.contains(&name.as_str())
+            || (name == "kid" && options.kid.is_some())
+        {
             return Err(SdJwtError::ReservedHeaderParameter);
         }
         header.insert(name.clone(), value.clone());
