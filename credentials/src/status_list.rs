@@ -1,1 +1,0 @@
-//! Bitstring Status List and Token Status List (being built).

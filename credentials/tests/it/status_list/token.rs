@@ -1,0 +1,864 @@
+//! IETF Token Status List: the draft's examples and test vectors, Status List Token
+//! verification, and its negative cases.
+//!
+//! Examples are from draft-ietf-oauth-status-list, editor's copy of 15 January 2026
+//! (`oauth-wg/draft-ietf-oauth-status-list`, branch build `335-mikes-review`), sections 4.1,
+//! 4.2, 5.1 and Appendix C.
+
+use std::collections::HashMap;
+
+use credentials::jose::{JwsError, sign_compact};
+use credentials::keys::{Ed25519SigningKey, P256SigningKey, PublicKey, Signer};
+use credentials::report::{Check, FailureCode, VerificationReport};
+use credentials::resolver::{KeyResolutionError, KeyResolver, Relationship};
+use credentials::status_list::token::{
+    Bits, IssuerKey, StatusListReference, StatusListTokenClaims, TokenStatus, TokenStatusList,
+    TokenValidation, check_status, check_status_with, verify_status_list_token,
+};
+use credentials::status_list::{
+    MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError, record_status,
+};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+const URI: &str = "https://example.com/statuslists/1";
+const NOW: i64 = 1_700_000_000;
+
+fn issuer_key() -> Ed25519SigningKey {
+    Ed25519SigningKey::from_seed(&[21; 32])
+}
+
+fn obj(value: Value) -> Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+/// Asserts every listed status and that all other statuses are VALID.
+fn assert_statuses(list: &TokenStatusList, expected: &[(usize, u8)]) {
+    for &(index, value) in expected {
+        assert_eq!(list.get(index).unwrap(), value, "status[{index}]");
+    }
+    let non_zero = (0..list.len())
+        .filter(|i| list.get(*i).unwrap() != 0)
+        .count();
+    let expected_non_zero = expected.iter().filter(|(_, v)| *v != 0).count();
+    assert_eq!(non_zero, expected_non_zero);
+}
+
+#[test]
+fn section_4_1_one_bit_example_decodes_to_0xb9_0xa3() {
+    // Sections 4.1 and 4.2: status[0..16] with bits 1 is the byte array [0xB9, 0xA3],
+    // encoded as "eNrbuRgAAhcBXQ".
+    let list = TokenStatusList::from_json(&json!({"bits": 1, "lst": "eNrbuRgAAhcBXQ"})).unwrap();
+    assert_eq!(list.as_bytes(), &[0xb9, 0xa3]);
+    let statuses = [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1];
+    assert_eq!(list.len(), 16);
+    for (index, status) in statuses.iter().enumerate() {
+        assert_eq!(list.get(index).unwrap(), *status, "status[{index}]");
+    }
+    assert_eq!(list.status(0).unwrap(), TokenStatus::Invalid);
+    assert_eq!(list.status(1).unwrap(), TokenStatus::Valid);
+    assert_eq!(list.get(16), Err(StatusListError::IndexOutOfRange));
+}
+
+#[test]
+fn section_4_1_one_bit_example_is_reproduced_by_setting_its_statuses() {
+    // Section 4.1: compressed array (hex) 78dadbb918000217015d = "eNrbuRgAAhcBXQ".
+    let mut list = TokenStatusList::with_minimum(16, Bits::One, 16).unwrap();
+    for (index, status) in [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1]
+        .iter()
+        .enumerate()
+    {
+        list.set(index, *status).unwrap();
+    }
+    assert_eq!(list.as_bytes(), &[0xb9, 0xa3]);
+    assert_eq!(list.encode(), "eNrbuRgAAhcBXQ");
+}
+
+#[test]
+fn section_4_1_two_bit_example_decodes_to_0xc9_0x44_0xf9() {
+    // Sections 4.1 and 4.2: 12 statuses with bits 2 are [0xC9, 0x44, 0xF9],
+    // encoded as "eNo76fITAAPfAgc".
+    let list = TokenStatusList::from_json(&json!({"bits": 2, "lst": "eNo76fITAAPfAgc"})).unwrap();
+    assert_eq!(list.as_bytes(), &[0xc9, 0x44, 0xf9]);
+    let statuses = [
+        0b01, 0b10, 0b00, 0b11, 0b00, 0b01, 0b00, 0b01, 0b01, 0b10, 0b11, 0b11,
+    ];
+    for (index, status) in statuses.iter().enumerate() {
+        assert_eq!(list.get(index).unwrap(), *status, "status[{index}]");
+    }
+    assert_eq!(list.status(1).unwrap(), TokenStatus::Suspended);
+    assert_eq!(list.status(3).unwrap(), TokenStatus::Other(3));
+    assert!(TokenStatus::Other(3).is_application_specific());
+}
+
+// Appendix C: "All examples are initialized with a size of 2^20 entries."
+const C_SIZE: usize = 1 << 20;
+
+#[test]
+fn appendix_c_1_one_bit_status_list() {
+    let lst = concat!(
+        "eNrt3AENwCAMAEGogklACtKQPg9LugC9k_ACvreiogE",
+        "AAKkeCQAAAAAAAAAAAAAAAAAAAIBylgQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAXG9IAAAAAAAAAPwsJAAAAAAAAAAAAAAAvhsSAAAAAAAAAAA",
+        "A7KpLAAAAAAAAAAAAAAAAAAAAAJsLCQAAAAAAAAAAADjelAAAAAAAAAAAKjDMAQAAA",
+        "ACAZC8L2AEb",
+    );
+    let list = TokenStatusList::from_json(&json!({"bits": 1, "lst": lst})).unwrap();
+    assert_eq!(list.len(), C_SIZE);
+    assert_statuses(
+        &list,
+        &[
+            (0, 1),
+            (1993, 1),
+            (25460, 1),
+            (159495, 1),
+            (495669, 1),
+            (554353, 1),
+            (645645, 1),
+            (723232, 1),
+            (854545, 1),
+            (934534, 1),
+            (1000345, 1),
+        ],
+    );
+}
+
+#[test]
+fn appendix_c_2_two_bit_status_list() {
+    let lst = concat!(
+        "eNrt2zENACEQAEEuoaBABP5VIO01fCjIHTMStt9ovGV",
+        "IAAAAAABAbiEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEB5WwIAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAID0ugQAAAAAAAAAAAAAAAAAQG12SgAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAOCSIQEAAAAAAAAAAAAAAAAAAAAAAAD8ExIAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAwJEuAQAAAAAAAAAAAAAAAAAAAAAAAMB9S",
+        "wIAAAAAAAAAAAAAAAAAAACoYUoAAAAAAAAAAAAAAEBqH81gAQw",
+    );
+    let list = TokenStatusList::from_json(&json!({"bits": 2, "lst": lst})).unwrap();
+    assert_eq!(list.len(), C_SIZE);
+    assert_statuses(
+        &list,
+        &[
+            (0, 0b01),
+            (1993, 0b10),
+            (25460, 0b01),
+            (159495, 0b11),
+            (495669, 0b01),
+            (554353, 0b01),
+            (645645, 0b10),
+            (723232, 0b01),
+            (854545, 0b01),
+            (934534, 0b10),
+            (1000345, 0b11),
+        ],
+    );
+}
+
+#[test]
+fn appendix_c_3_four_bit_status_list() {
+    let lst = concat!(
+        "eNrt0EENgDAQADAIHwImkIIEJEwCUpCEBBQRHOy35Li",
+        "1EjoOQGabAgAAAAAAAAAAAAAAAAAAACC1SQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABADrsCAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAADoxaEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIIoCgAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACArpwKAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAGhqVkAzlwIAAAAAiGVRAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAABx3AoAgLpVAQAAAAAAAAAAAAAAwM89rwMAAAAAAAAAA",
+        "AjsA9xMBMA",
+    );
+    let list = TokenStatusList::from_json(&json!({"bits": 4, "lst": lst})).unwrap();
+    assert_eq!(list.len(), C_SIZE);
+    assert_statuses(
+        &list,
+        &[
+            (0, 0b0001),
+            (1993, 0b0010),
+            (35460, 0b0011),
+            (459495, 0b0100),
+            (595669, 0b0101),
+            (754353, 0b0110),
+            (845645, 0b0111),
+            (923232, 0b1000),
+            (924445, 0b1001),
+            (934534, 0b1010),
+            (1004534, 0b1011),
+            (1000345, 0b1100),
+            (1030203, 0b1101),
+            (1030204, 0b1110),
+            (1030205, 0b1111),
+        ],
+    );
+}
+
+/// The Section 5.1 example payload, signed here with our own key (the draft does not
+/// publish its signing key).
+fn section_5_1_example_token(signer: &dyn Signer) -> String {
+    let header = obj(json!({"kid": "12", "typ": "statuslist+jwt"}));
+    let payload = obj(json!({
+        "exp": 2291720170u64,
+        "iat": 1686920170,
+        "status_list": {"bits": 1, "lst": "eNrbuRgAAhcBXQ"},
+        "sub": "https://example.com/statuslists/1",
+        "ttl": 43200
+    }));
+    sign_compact(header, &payload, signer)
+}
+
+fn small_lists() -> TokenValidation {
+    TokenValidation {
+        minimum_entries: 16,
+        ..TokenValidation::default()
+    }
+}
+
+#[test]
+fn section_5_1_example_status_list_token_verifies_and_answers_lookups() {
+    let key = issuer_key();
+    let token = section_5_1_example_token(&key);
+    let public = key.public_key();
+    let now = 1686920170 + 60;
+    let verified =
+        verify_status_list_token(&token, URI, IssuerKey::Key(&public), now, &small_lists())
+            .unwrap();
+    assert_eq!(verified.sub, URI);
+    assert_eq!(verified.iat, 1686920170);
+    assert_eq!(verified.exp, Some(2291720170));
+    assert_eq!(verified.ttl, Some(43200));
+    assert_eq!(verified.status(0).unwrap(), TokenStatus::Invalid);
+    assert_eq!(verified.status(1).unwrap(), TokenStatus::Valid);
+    // Section 6.2 example reference: idx 0 of the same uri.
+    let reference =
+        StatusListReference::from_status_claim(&json!({"status_list": {"idx": 0, "uri": URI}}))
+            .unwrap();
+    assert_eq!(
+        check_status_with(
+            &token,
+            &reference,
+            IssuerKey::Key(&public),
+            now,
+            &small_lists()
+        ),
+        Ok(TokenStatus::Invalid)
+    );
+}
+
+#[test]
+fn section_5_1_example_is_refused_by_default_as_too_small_for_herd_privacy() {
+    let key = issuer_key();
+    let token = section_5_1_example_token(&key);
+    let reference = StatusListReference {
+        idx: 1,
+        uri: URI.into(),
+    };
+    assert_eq!(
+        check_status(
+            &token,
+            &reference,
+            IssuerKey::Key(&key.public_key()),
+            1686920170
+        ),
+        Err(StatusListError::ListTooSmall {
+            entries: 16,
+            minimum: MIN_ENTRIES
+        })
+    );
+}
+
+/// A full-size list with index 7 INVALID and 8 SUSPENDED, signed with `signer`.
+fn issued_token(signer: &dyn Signer, claims: &StatusListTokenClaims, kid: Option<&str>) -> String {
+    let mut list = TokenStatusList::new(MIN_ENTRIES, Bits::Two).unwrap();
+    list.set(7, 1).unwrap();
+    list.set(8, 2).unwrap();
+    claims.sign(&list, signer, kid)
+}
+
+fn claims() -> StatusListTokenClaims {
+    StatusListTokenClaims {
+        sub: URI.into(),
+        iss: Some("did:example:issuer".into()),
+        iat: NOW - 10,
+        exp: Some(NOW + 3600),
+        ttl: Some(300),
+        aggregation_uri: Some("https://example.com/statuslists".into()),
+    }
+}
+
+fn reference(idx: usize) -> StatusListReference {
+    StatusListReference {
+        idx,
+        uri: URI.into(),
+    }
+}
+
+#[test]
+fn issued_token_round_trips_through_verification() {
+    let key = issuer_key();
+    let token = issued_token(&key, &claims(), None);
+    let public = key.public_key();
+    for (idx, expected) in [
+        (0, TokenStatus::Valid),
+        (7, TokenStatus::Invalid),
+        (8, TokenStatus::Suspended),
+        (MIN_ENTRIES - 1, TokenStatus::Valid),
+    ] {
+        assert_eq!(
+            check_status(&token, &reference(idx), IssuerKey::Key(&public), NOW),
+            Ok(expected)
+        );
+    }
+    let verified = verify_status_list_token(
+        &token,
+        URI,
+        IssuerKey::Key(&public),
+        NOW,
+        &TokenValidation::default(),
+    )
+    .unwrap();
+    assert_eq!(verified.iss.as_deref(), Some("did:example:issuer"));
+    assert_eq!(
+        verified.aggregation_uri.as_deref(),
+        Some("https://example.com/statuslists")
+    );
+    assert_eq!(verified.list.len(), MIN_ENTRIES);
+    // ES256 works too.
+    let p256 = P256SigningKey::from_bytes(&[5; 32]).unwrap();
+    let token = issued_token(&p256, &claims(), None);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(7),
+            IssuerKey::Key(&p256.public_key()),
+            NOW
+        ),
+        Ok(TokenStatus::Invalid)
+    );
+}
+
+#[test]
+fn index_out_of_range_is_refused() {
+    // Section 8.3 step 6: out of bounds means no statement can be made.
+    let key = issuer_key();
+    let token = issued_token(&key, &claims(), None);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(MIN_ENTRIES),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::IndexOutOfRange)
+    );
+}
+
+#[test]
+fn wrong_typ_is_refused() {
+    // Section 5.1: typ MUST be statuslist+jwt.
+    let key = issuer_key();
+    let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
+    let payload = claims().payload(&list);
+    for typ in [Some("JWT"), Some("dc+sd-jwt"), Some("statuslist+cwt"), None] {
+        let mut header = Map::new();
+        if let Some(typ) = typ {
+            header.insert("typ".into(), Value::String(typ.into()));
+        }
+        let token = sign_compact(header, &payload, &key);
+        assert_eq!(
+            check_status(
+                &token,
+                &reference(0),
+                IssuerKey::Key(&key.public_key()),
+                NOW
+            ),
+            Err(StatusListError::TypMismatch),
+            "{typ:?}"
+        );
+    }
+    // The media-type form is the same type (RFC 7515 section 4.1.9).
+    let header = obj(json!({"typ": "application/StatusList+JWT"}));
+    let token = sign_compact(header, &payload, &key);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Ok(TokenStatus::Valid)
+    );
+}
+
+#[test]
+fn subject_other_than_the_referenced_uri_is_refused() {
+    // Section 8.3 step 4a.
+    let key = issuer_key();
+    let token = issued_token(&key, &claims(), None);
+    let other = StatusListReference {
+        idx: 7,
+        uri: "https://example.com/statuslists/2".into(),
+    };
+    assert_eq!(
+        check_status(&token, &other, IssuerKey::Key(&key.public_key()), NOW),
+        Err(StatusListError::SubjectMismatch)
+    );
+}
+
+#[test]
+fn expired_token_is_refused() {
+    // Section 8.3 step 4c; RFC 7519 section 4.1.4: the current time must be before exp.
+    let key = issuer_key();
+    let token = issued_token(&key, &claims(), None);
+    let public = key.public_key();
+    let exp = NOW + 3600;
+    assert_eq!(
+        check_status(&token, &reference(0), IssuerKey::Key(&public), exp - 1),
+        Ok(TokenStatus::Valid)
+    );
+    assert_eq!(
+        check_status(&token, &reference(0), IssuerKey::Key(&public), exp),
+        Err(StatusListError::Expired)
+    );
+    let lenient = TokenValidation {
+        leeway_seconds: 30,
+        ..TokenValidation::default()
+    };
+    assert_eq!(
+        check_status_with(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&public),
+            exp + 29,
+            &lenient
+        ),
+        Ok(TokenStatus::Valid)
+    );
+}
+
+#[test]
+fn token_issued_in_the_future_is_refused() {
+    let key = issuer_key();
+    let mut future = claims();
+    future.iat = NOW + 100;
+    let token = issued_token(&key, &future, None);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::IssuedInFuture)
+    );
+}
+
+#[test]
+fn token_before_nbf_is_refused() {
+    let key = issuer_key();
+    let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
+    let mut payload = claims().payload(&list);
+    payload.insert("nbf".into(), json!(NOW + 100));
+    let token = sign_compact(StatusListTokenClaims::header(None), &payload, &key);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::NotYetValid)
+    );
+}
+
+#[test]
+fn signature_by_another_key_is_refused() {
+    let key = issuer_key();
+    let attacker = Ed25519SigningKey::from_seed(&[66; 32]);
+    let token = issued_token(&attacker, &claims(), None);
+    assert_eq!(
+        check_status(
+            &token,
+            &reference(7),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::Jws(JwsError::SignatureInvalid))
+    );
+    // A changed payload under the original signature is refused as well.
+    let token = issued_token(&key, &claims(), None);
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = section_5_1_example_token(&attacker);
+    let forged_payload = forged.split('.').nth(1).unwrap();
+    let spliced = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+    assert_eq!(
+        check_status(
+            &spliced,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::Jws(JwsError::SignatureInvalid))
+    );
+}
+
+#[test]
+fn unsigned_and_disallowed_algorithms_are_refused() {
+    let key = issuer_key();
+    let token = issued_token(&key, &claims(), None);
+    let payload = token.split('.').nth(1).unwrap();
+    let none_header =
+        credentials::base64url::encode(json!({"alg": "none", "typ": "statuslist+jwt"}).to_string());
+    let unsigned = format!("{none_header}.{payload}.");
+    assert_eq!(
+        check_status(
+            &unsigned,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW
+        ),
+        Err(StatusListError::Jws(JwsError::AlgorithmNotAllowed))
+    );
+    let es256_only = TokenValidation {
+        algorithms: vec![credentials::jose::Algorithm::ES256],
+        ..TokenValidation::default()
+    };
+    assert_eq!(
+        check_status_with(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&key.public_key()),
+            NOW,
+            &es256_only
+        ),
+        Err(StatusListError::Jws(JwsError::AlgorithmNotAllowed))
+    );
+}
+
+#[test]
+fn status_list_claim_with_bad_bits_is_refused() {
+    let key = issuer_key();
+    let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
+    for bits in [json!(3), json!(0), json!(16), json!("1"), json!(1.5)] {
+        let mut payload = claims().payload(&list);
+        payload["status_list"]["bits"] = bits.clone();
+        let token = sign_compact(StatusListTokenClaims::header(None), &payload, &key);
+        assert_eq!(
+            check_status(
+                &token,
+                &reference(0),
+                IssuerKey::Key(&key.public_key()),
+                NOW
+            ),
+            Err(StatusListError::InvalidBits),
+            "{bits}"
+        );
+    }
+}
+
+#[test]
+fn missing_or_malformed_claims_are_refused() {
+    let key = issuer_key();
+    let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
+    let cases: [(&str, Option<Value>, StatusListError); 6] = [
+        ("sub", None, StatusListError::MissingProperty("sub")),
+        ("iat", None, StatusListError::MissingProperty("iat")),
+        (
+            "iat",
+            Some(json!("1700000000")),
+            StatusListError::InvalidTime("iat"),
+        ),
+        (
+            "exp",
+            Some(json!(null)),
+            StatusListError::InvalidTime("exp"),
+        ),
+        (
+            "ttl",
+            Some(json!(0)),
+            StatusListError::InvalidProperty("ttl"),
+        ),
+        (
+            "status_list",
+            None,
+            StatusListError::MissingProperty("status_list"),
+        ),
+    ];
+    for (claim, value, expected) in cases {
+        let mut payload = claims().payload(&list);
+        match value {
+            Some(value) => payload.insert(claim.into(), value),
+            None => payload.remove(claim),
+        };
+        let token = sign_compact(StatusListTokenClaims::header(None), &payload, &key);
+        assert_eq!(
+            check_status(
+                &token,
+                &reference(0),
+                IssuerKey::Key(&key.public_key()),
+                NOW
+            ),
+            Err(expected),
+            "{claim}"
+        );
+    }
+}
+
+#[test]
+fn malformed_lst_is_refused() {
+    // Not base64url, base64 with padding, and base64url of bytes that are not ZLIB.
+    for (lst, expected) in [
+        ("eNrbuRgAAhcBXQ==", StatusListError::InvalidBase64Url),
+        ("eNrbuRgAAhcBXQ+/", StatusListError::InvalidBase64Url),
+        ("AAAAAAAA", StatusListError::InvalidCompression),
+        // GZIP instead of ZLIB.
+        (
+            &*credentials::base64url::encode(super::gzip(&[0; 16])),
+            StatusListError::InvalidCompression,
+        ),
+        // An empty list.
+        (
+            &*credentials::base64url::encode(super::zlib(&[])),
+            StatusListError::ListTooSmall {
+                entries: 0,
+                minimum: 1,
+            },
+        ),
+    ] {
+        assert_eq!(
+            TokenStatusList::decode(Bits::One, lst),
+            Err(expected),
+            "{lst}"
+        );
+    }
+}
+
+#[test]
+fn oversized_decompression_is_refused() {
+    // A ZLIB bomb: 16 MiB + 1 zero bytes compress to a few KiB.
+    let bomb = credentials::base64url::encode(super::zlib(&vec![0; MAX_DECOMPRESSED_BYTES + 1]));
+    assert!(bomb.len() < 64 * 1024);
+    assert_eq!(
+        TokenStatusList::decode(Bits::One, &bomb),
+        Err(StatusListError::ListTooLarge)
+    );
+    // Exactly the cap is accepted.
+    let at_cap = credentials::base64url::encode(super::zlib(&vec![0; MAX_DECOMPRESSED_BYTES]));
+    assert_eq!(
+        TokenStatusList::decode(Bits::Eight, &at_cap).unwrap().len(),
+        MAX_DECOMPRESSED_BYTES
+    );
+}
+
+#[test]
+fn status_claim_must_hold_a_non_negative_integer_idx_and_a_uri() {
+    // Section 6.2: idx is a non-negative integer, uri a URI.
+    for (claim, expected) in [
+        (
+            json!({"status_list": {"idx": -1, "uri": URI}}),
+            StatusListError::InvalidIndex,
+        ),
+        (
+            json!({"status_list": {"idx": "3", "uri": URI}}),
+            StatusListError::InvalidIndex,
+        ),
+        (
+            json!({"status_list": {"idx": 1.5, "uri": URI}}),
+            StatusListError::InvalidIndex,
+        ),
+        (
+            json!({"status_list": {"uri": URI}}),
+            StatusListError::MissingProperty("idx"),
+        ),
+        (
+            json!({"status_list": {"idx": 0}}),
+            StatusListError::MissingProperty("uri"),
+        ),
+        (
+            json!({"status_list": {"idx": 0, "uri": "not a uri"}}),
+            StatusListError::InvalidProperty("uri"),
+        ),
+        (
+            json!({"other": {}}),
+            StatusListError::MissingProperty("status_list"),
+        ),
+        (json!([]), StatusListError::InvalidProperty("status")),
+    ] {
+        assert_eq!(
+            StatusListReference::from_status_claim(&claim),
+            Err(expected),
+            "{claim}"
+        );
+    }
+    let reference = reference(412);
+    assert_eq!(
+        StatusListReference::from_status_claim(&reference.to_status_claim()),
+        Ok(reference)
+    );
+}
+
+#[test]
+fn new_list_below_the_herd_privacy_minimum_is_refused() {
+    assert_eq!(
+        TokenStatusList::new(MIN_ENTRIES - 1, Bits::One),
+        Err(StatusListError::ListTooSmall {
+            entries: MIN_ENTRIES - 1,
+            minimum: MIN_ENTRIES
+        })
+    );
+    assert!(TokenStatusList::new(MIN_ENTRIES, Bits::Eight).is_ok());
+}
+
+/// Resolves a fixed set of verification methods under `assertionMethod`.
+struct FixedResolver(HashMap<String, PublicKey>);
+
+impl KeyResolver for FixedResolver {
+    fn resolve_key(
+        &self,
+        method: &str,
+        relationship: Relationship,
+    ) -> Result<PublicKey, KeyResolutionError> {
+        if relationship != Relationship::AssertionMethod {
+            return Err(KeyResolutionError::NotAuthorized);
+        }
+        self.0
+            .get(method)
+            .cloned()
+            .ok_or(KeyResolutionError::NotFound)
+    }
+}
+
+#[test]
+fn kid_is_resolved_only_within_the_expected_issuer() {
+    let key = issuer_key();
+    let attacker = Ed25519SigningKey::from_seed(&[66; 32]);
+    let resolver = FixedResolver(HashMap::from([
+        ("did:example:issuer#key-1".to_owned(), key.public_key()),
+        (
+            "did:example:attacker#key-1".to_owned(),
+            attacker.public_key(),
+        ),
+    ]));
+    let by_issuer = IssuerKey::Resolver {
+        resolver: &resolver,
+        issuer: "did:example:issuer",
+    };
+    for kid in ["did:example:issuer#key-1", "#key-1"] {
+        let token = issued_token(&key, &claims(), Some(kid));
+        assert_eq!(
+            check_status(&token, &reference(8), by_issuer, NOW),
+            Ok(TokenStatus::Suspended),
+            "{kid}"
+        );
+    }
+    // A key of another DID, even one that resolves and signs correctly, is refused.
+    for kid in ["did:example:attacker#key-1", "did:example:issuer2#key-1"] {
+        let token = issued_token(&attacker, &claims(), Some(kid));
+        assert_eq!(
+            check_status(&token, &reference(8), by_issuer, NOW),
+            Err(StatusListError::KeyResolution(
+                KeyResolutionError::NotAuthorized
+            )),
+            "{kid}"
+        );
+    }
+    let token = issued_token(&key, &claims(), None);
+    assert_eq!(
+        check_status(&token, &reference(8), by_issuer, NOW),
+        Err(StatusListError::MissingProperty("kid"))
+    );
+    let token = issued_token(&key, &claims(), Some("#key-2"));
+    assert_eq!(
+        check_status(&token, &reference(8), by_issuer, NOW),
+        Err(StatusListError::KeyResolution(KeyResolutionError::NotFound))
+    );
+}
+
+#[test]
+fn outcomes_map_to_report_codes_and_errors_fail_closed() {
+    let cases: [(Result<TokenStatus, StatusListError>, Option<FailureCode>); 5] = [
+        (Ok(TokenStatus::Valid), None),
+        (Ok(TokenStatus::Invalid), Some(FailureCode::Revoked)),
+        (Ok(TokenStatus::Suspended), Some(FailureCode::Suspended)),
+        (
+            Ok(TokenStatus::Other(3)),
+            Some(FailureCode::StatusUnavailable),
+        ),
+        (
+            Err(StatusListError::Expired),
+            Some(FailureCode::StatusUnavailable),
+        ),
+    ];
+    for (outcome, code) in cases {
+        let mut report = VerificationReport::new();
+        record_status(&mut report, &outcome);
+        assert_eq!(report.checks().len(), 1);
+        assert_eq!(report.checks()[0].check, Check::Status);
+        assert_eq!(report.checks()[0].failure, code, "{outcome:?}");
+        assert_eq!(report.is_verified(), code.is_none());
+    }
+}
+
+fn bits_strategy() -> impl Strategy<Value = Bits> {
+    prop_oneof![
+        Just(Bits::One),
+        Just(Bits::Two),
+        Just(Bits::Four),
+        Just(Bits::Eight)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn encode_decode_round_trip(
+        bits in bits_strategy(),
+        updates in proptest::collection::vec((0usize..MIN_ENTRIES, any::<u8>()), 0..64),
+    ) {
+        let mut list = TokenStatusList::new(MIN_ENTRIES, bits).unwrap();
+        let mut model = HashMap::new();
+        for (index, value) in updates {
+            let value = if bits == Bits::Eight { value } else { value % (1 << bits.count()) };
+            list.set(index, value).unwrap();
+            model.insert(index, value);
+        }
+        let decoded = TokenStatusList::decode(bits, &list.encode()).unwrap();
+        prop_assert_eq!(decoded.as_bytes(), list.as_bytes());
+        prop_assert_eq!(decoded.len(), MIN_ENTRIES);
+        for (index, value) in &model {
+            prop_assert_eq!(decoded.get(*index).unwrap(), *value);
+        }
+        let non_zero = model.values().filter(|v| **v != 0).count();
+        prop_assert_eq!(decoded.as_bytes().iter().map(|b| {
+            let mut count = 0;
+            for shift in (0..8).step_by(usize::from(bits.count())) {
+                if (b >> shift) & ((1u16 << bits.count()) - 1) as u8 != 0 { count += 1; }
+            }
+            count
+        }).sum::<usize>(), non_zero);
+    }
+
+    #[test]
+    fn set_then_get_agrees_and_leaves_neighbours_alone(
+        bits in bits_strategy(),
+        index in 1usize..(MIN_ENTRIES - 1),
+        value in any::<u8>(),
+        neighbour in any::<u8>(),
+    ) {
+        let mask = if bits == Bits::Eight { 0xff } else { (1u8 << bits.count()) - 1 };
+        let (value, neighbour) = (value & mask, neighbour & mask);
+        let mut list = TokenStatusList::new(MIN_ENTRIES, bits).unwrap();
+        list.set(index - 1, neighbour).unwrap();
+        list.set(index + 1, neighbour).unwrap();
+        list.set(index, value).unwrap();
+        prop_assert_eq!(list.get(index).unwrap(), value);
+        prop_assert_eq!(list.get(index - 1).unwrap(), neighbour);
+        prop_assert_eq!(list.get(index + 1).unwrap(), neighbour);
+        if bits != Bits::Eight {
+            prop_assert_eq!(list.set(index, mask + 1), Err(StatusListError::StatusValueTooLarge));
+        }
+    }
+}
