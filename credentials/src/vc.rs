@@ -1,1 +1,0 @@
-//! W3C VC Data Model 2.0 (being built).
