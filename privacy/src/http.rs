@@ -617,6 +617,18 @@ pub struct ServerConfig {
     pub options: crate::service::ServiceOptions,
 }
 
+impl ServerConfig {
+    /// A configuration with default service options.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr, admin_token: String) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen,
+            admin_token: Zeroizing::new(admin_token),
+            options: crate::service::ServiceOptions::default(),
+        }
+    }
+}
+
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")

@@ -386,3 +386,25 @@ pub fn partition(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// OpenDP must sample with OpenSSL's CSPRNG (feature `use-openssl`, a default feature):
+    /// without it, it silently falls back to a non-cryptographic RNG. The `openssl` dependency
+    /// of opendp exists only with that feature, so the lock file shows whether it is on.
+    #[test]
+    fn opendp_samples_with_the_openssl_csprng() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let block = lock
+            .split("[[package]]")
+            .find(|b| b.contains("name = \"opendp\""))
+            .unwrap();
+        assert!(
+            block.contains("\"openssl\""),
+            "opendp is built without use-openssl"
+        );
+        let manifest = include_str!("../Cargo.toml");
+        assert!(!manifest.contains("default-features = false"));
+    }
+}
