@@ -133,6 +133,11 @@ pub enum FailureCode {
     UntrustedIssuer,
     /// A required claim is missing or has the wrong value.
     RequiredClaimMissing,
+    /// The credential format is not accepted by the verifier's policy, or does not match
+    /// the format requested for that credential.
+    FormatNotAccepted,
+    /// The credential was issued longer ago than the policy's maximum credential age.
+    CredentialTooOld,
 }
 
 impl FailureCode {
@@ -175,6 +180,8 @@ impl FailureCode {
             FailureCode::HolderMismatch => "holder_mismatch",
             FailureCode::UntrustedIssuer => "untrusted_issuer",
             FailureCode::RequiredClaimMissing => "required_claim_missing",
+            FailureCode::FormatNotAccepted => "format_not_accepted",
+            FailureCode::CredentialTooOld => "credential_too_old",
         }
     }
 }
