@@ -84,8 +84,9 @@ pub fn at_most_units(x: f64, units: Units) -> bool {
     }
     let shift = (-exp) as u32;
     if shift > 127 - 40 {
-        // units < 2^40 here: units * 2^shift would overflow; x is then tiny
-        return true;
+        // units * 2^shift could overflow; x < 2^53 * 2^-88 < 1e-10 is then below any
+        // positive number of nano-epsilon
+        return units > 0;
     }
     lhs <= units << shift
 }

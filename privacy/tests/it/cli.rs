@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::{free_port, spawn_binary, wait_healthy};
+use crate::common::{free_port, spawn_binary_logging, wait_healthy};
 
 fn privacy() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_privacy"));
@@ -78,7 +78,8 @@ fn seeded_demo_answers_cli_queries_and_shuts_down_on_sigterm() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn_binary(&data, port, &[]);
+    let log = dir.path().join("server.log");
+    let mut child = spawn_binary_logging(&data, port, &[("RUST_LOG", "debug")], Some(&log));
     wait_healthy(&base, &mut child);
 
     let out = privacy()
@@ -129,6 +130,19 @@ fn seeded_demo_answers_cli_queries_and_shuts_down_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+
+    // the debug log shows the requests and releases, but no token and no personal data
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("released") && log.contains("/datasets/patients/queries"),
+        "{log}"
+    );
+    assert!(!log.contains(&token) && !log.contains("pdp_"));
+    let csv = privacy::demo::patients_csv(privacy::demo::DEMO_SEED);
+    let first_row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    for personal in &first_row[..3] {
+        assert!(!log.contains(personal), "{personal} in the log");
+    }
 
     // seeding again keeps the dataset and the spend, and issues a new token
     let out = privacy()

@@ -125,6 +125,16 @@ pub fn free_port() -> u16 {
 
 /// Starts the real `privacy serve` binary.
 pub fn spawn_binary(dir: &Path, port: u16, extra_env: &[(&str, &str)]) -> std::process::Child {
+    spawn_binary_logging(dir, port, extra_env, None)
+}
+
+/// Starts the real `privacy serve` binary, its log (stderr) going to `log` if given.
+pub fn spawn_binary_logging(
+    dir: &Path,
+    port: u16,
+    extra_env: &[(&str, &str)],
+    log: Option<&Path>,
+) -> std::process::Child {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_privacy"));
     cmd.args(["serve", "--data"])
         .arg(dir)
@@ -132,7 +142,10 @@ pub fn spawn_binary(dir: &Path, port: u16, extra_env: &[(&str, &str)]) -> std::p
         .env("PRIVACY_ADMIN_TOKEN", ADMIN)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stderr(match log {
+            Some(path) => std::process::Stdio::from(std::fs::File::create(path).unwrap()),
+            None => std::process::Stdio::null(),
+        });
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
