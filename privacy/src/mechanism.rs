@@ -389,6 +389,54 @@ pub fn partition(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::policy::{Policy, Subject};
+    use crate::query::{QueryRequest, plan};
+    use crate::schema::{Schema, SchemaDoc};
+
+    #[test]
+    fn partition_filters_then_bounds_contributions_then_groups() {
+        let doc: SchemaDoc = serde_json::from_value(serde_json::json!({
+            "max_rows_per_person": 2,
+            "columns": [
+                {"name": "id", "tag": "identifier", "type": "text"},
+                {"name": "g", "tag": "public", "type": "categorical", "categories": ["x", "y", "z"]},
+                {"name": "v", "tag": "public", "type": "numeric", "bounds": [0, 10]}
+            ]
+        }))
+        .unwrap();
+        // a: 4 rows (one filtered out), b: 1 row, c: 2 rows
+        let csv = "id,g,v\na,x,1\na,y,99\na,y,2\na,x,3\nb,y,4\nc,x,5\nc,x,6\n";
+        let d = Dataset::from_csv(Schema::validate(doc).unwrap(), csv.as_bytes()).unwrap();
+        let policy: Policy = serde_json::from_value(serde_json::json!({"rules": [
+            {"effect": "allow", "subjects": ["*"], "resources": ["*"], "actions": ["query"]}
+        ]}))
+        .unwrap();
+        let request: QueryRequest = serde_json::from_value(serde_json::json!({
+            "kind": "count", "epsilon": 1.0, "group_by": ["g"],
+            "filters": [{"column": "v", "between": [0, 10]}]
+        }))
+        .unwrap();
+        let subject = Subject {
+            analyst: "t",
+            team: "t",
+        };
+        let p = plan(&request, d.schema(), &policy, subject, "d").unwrap();
+        let cells = partition(&p, &d);
+        let summary: Vec<(String, Vec<usize>)> = cells
+            .into_iter()
+            .map(|(g, rows)| (g["g"].as_str().unwrap().to_owned(), rows))
+            .collect();
+        // a keeps rows 0 and 2 (row 1 filtered, row 3 beyond k = 2); b row 4; c rows 5, 6
+        assert_eq!(
+            summary,
+            vec![
+                ("x".to_owned(), vec![0, 5, 6]),
+                ("y".to_owned(), vec![2, 4]),
+                ("z".to_owned(), vec![]),
+            ]
+        );
+    }
     /// OpenDP must sample with OpenSSL's CSPRNG (feature `use-openssl`, a default feature):
     /// without it, it silently falls back to a non-cryptographic RNG. The `openssl` dependency
     /// of opendp exists only with that feature, so the lock file shows whether it is on.

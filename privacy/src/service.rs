@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -83,6 +83,8 @@ pub struct Service {
     dir: PathBuf,
     store: Store,
     datasets: RwLock<HashMap<String, Arc<Dataset>>>,
+    /// Serialises registrations: two uploads of one name must not both write its file.
+    registration: Mutex<()>,
     options: ServiceOptions,
 }
 
@@ -133,6 +135,7 @@ impl Service {
             dir: dir.to_owned(),
             store,
             datasets: RwLock::new(datasets),
+            registration: Mutex::new(()),
             options,
         })
     }
@@ -159,6 +162,7 @@ impl Service {
         let cap = BudgetEpsilon::new(epsilon_cap)?;
         let schema = Schema::validate(schema)?;
         let dataset = Dataset::from_csv(schema, csv)?;
+        let _registering = self.registration.lock().map_err(|_| Error::Internal)?;
         if self.store.has_dataset(name)? {
             return Err(Error::AlreadyExists("dataset"));
         }

@@ -6,4 +6,5 @@ mod common;
 mod http;
 mod ledger;
 mod refusals;
+mod robustness;
 mod stats;
