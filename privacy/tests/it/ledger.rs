@@ -262,3 +262,73 @@ fn a_process_killed_between_debit_and_answer_keeps_the_debit() {
         child.wait().unwrap();
     }
 }
+
+/// kill -9 at an arbitrary point of a stream of queries, repeatedly: the store reopens, every
+/// acknowledged answer is in the release log, and the spend equals the logged charges.
+#[test]
+fn the_ledger_survives_kill_9_mid_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = {
+        let (_, _, token) = service_with(dir.path(), 100.0, 100.0);
+        token
+    };
+    let q = serde_json::json!({"kind": "count", "epsilon": 0.25, "group_by": ["sex"]});
+    let mut acknowledged = 0usize;
+    for _ in 0..3 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = spawn_binary(dir.path(), port, &[]);
+        wait_healthy(&base, &mut child);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let clients: Vec<_> = (0..3)
+            .map(|_| {
+                let (base, token, q, stop) = (base.clone(), token.clone(), q.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut ok = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        match call_blocking(
+                            &base,
+                            "POST",
+                            "/datasets/visits/queries",
+                            Some(&token),
+                            Some(&q),
+                        ) {
+                            Ok((200, _)) => ok += 1,
+                            Ok((code, body)) => panic!("{code}: {body}"),
+                            Err(_) => break, // the server is gone
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
+        // let some queries through, then kill without warning while others are in flight
+        loop {
+            let (_, releases) =
+                call_blocking(&base, "GET", "/admin/releases", Some(ADMIN), None).unwrap();
+            if releases["releases"].as_array().unwrap().len() >= acknowledged + 4 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in clients {
+            acknowledged += c.join().unwrap();
+        }
+
+        let store = Store::open(&dir.path().join("privacy.redb")).unwrap();
+        let releases = store.releases(Some("visits")).unwrap();
+        assert!(
+            releases.len() >= acknowledged,
+            "{} < {acknowledged}",
+            releases.len()
+        );
+        let charged: u64 = releases.iter().map(|r| r.charge_units.0).sum();
+        let status = store.budget("alice", "visits").unwrap();
+        assert_eq!(status.analyst_spent, Units(charged).epsilon());
+        assert_eq!(status.dataset_spent, Units(charged).epsilon());
+        acknowledged = releases.len();
+    }
+}
