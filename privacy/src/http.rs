@@ -22,7 +22,6 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tower::limit::ConcurrencyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use zeroize::Zeroizing;
 
@@ -331,13 +330,36 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/releases", get(releases))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(timed_out))
+                .timeout(REQUEST_TIMEOUT),
+        )
         .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn timed_out(error: tower::BoxError) -> Response {
+    let (status, code, message) = if error.is::<tower::timeout::error::Elapsed>() {
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request took too long",
+        )
+    } else {
+        tracing::error!("middleware error");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error",
+        )
+    };
+    (
+        status,
+        Json(serde_json::json!({"code": code, "message": message})),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
