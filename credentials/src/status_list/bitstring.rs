@@ -146,15 +146,7 @@ impl BitstringStatusList {
         status_size: u8,
         minimum_entries: usize,
     ) -> Result<Self, StatusListError> {
-        check_status_size(status_size)?;
-        // Section 3.2 step 9: length of the bitstring divided by statusSize.
-        let entries = bytes.len() * 8 / usize::from(status_size);
-        if entries < minimum_entries || entries == 0 {
-            return Err(StatusListError::ListTooSmall {
-                entries,
-                minimum: minimum_entries,
-            });
-        }
+        let entries = entry_count(bytes.len(), status_size, minimum_entries)?;
         Ok(Self {
             bytes,
             status_size,
@@ -195,13 +187,7 @@ impl BitstringStatusList {
     /// `index * statusSize`, most significant bit first).
     pub fn get(&self, index: usize) -> Result<u8, StatusListError> {
         let start = self.bit_position(index)?;
-        let mut value = 0u8;
-        for offset in 0..usize::from(self.status_size) {
-            let bit = start + offset;
-            let set = self.bytes[bit / 8] & (0x80 >> (bit % 8)) != 0;
-            value = (value << 1) | u8::from(set);
-        }
-        Ok(value)
+        Ok(read_entry(&self.bytes, start, self.status_size))
     }
 
     /// Sets the status at `index` to `value`, which must fit in `statusSize` bits.
@@ -231,6 +217,35 @@ impl BitstringStatusList {
         // `index < entries` and `entries * status_size <= bytes.len() * 8`.
         Ok(index * usize::from(self.status_size))
     }
+}
+
+/// The number of entries of a bitstring of `byte_len` bytes, at least `minimum_entries`.
+fn entry_count(
+    byte_len: usize,
+    status_size: u8,
+    minimum_entries: usize,
+) -> Result<usize, StatusListError> {
+    check_status_size(status_size)?;
+    // Section 3.2 step 9: the length of the bitstring divided by statusSize.
+    let entries = byte_len * 8 / usize::from(status_size);
+    if entries < minimum_entries || entries == 0 {
+        return Err(StatusListError::ListTooSmall {
+            entries,
+            minimum: minimum_entries,
+        });
+    }
+    Ok(entries)
+}
+
+/// The `status_size`-bit value starting at bit `start` (in range), most significant bit first.
+fn read_entry(bytes: &[u8], start: usize, status_size: u8) -> u8 {
+    let mut value = 0u8;
+    for offset in 0..usize::from(status_size) {
+        let bit = start + offset;
+        let set = bytes[bit / 8] & (0x80 >> (bit % 8)) != 0;
+        value = (value << 1) | u8::from(set);
+    }
+    value
 }
 
 fn check_status_size(status_size: u8) -> Result<(), StatusListError> {
@@ -688,13 +703,13 @@ impl BitstringStatusListCredential {
             return Err(StatusListError::Expired);
         }
         // Steps 8-9: expand and check the minimum number of entries.
-        let list = BitstringStatusList::from_bytes(
-            self.list.clone(),
-            entry.status_size,
-            options.minimum_entries,
-        )?;
+        let entries = entry_count(self.list.len(), entry.status_size, options.minimum_entries)?;
         // Step 10: the status at `statusListIndex * statusSize`, RANGE_ERROR outside.
-        let value = list.get(entry.status_list_index)?;
+        if entry.status_list_index >= entries {
+            return Err(StatusListError::IndexOutOfRange);
+        }
+        let start = entry.status_list_index * usize::from(entry.status_size);
+        let value = read_entry(&self.list, start, entry.status_size);
         // Steps 11-14.
         let message = entry
             .status_messages

@@ -637,4 +637,21 @@ proptest! {
         let msb = list.as_bytes()[first_bit / 8] & (0x80 >> (first_bit % 8)) != 0;
         prop_assert_eq!(msb, value >> (status_size - 1) & 1 == 1);
     }
+
+    #[test]
+    fn arbitrary_input_is_a_typed_error_never_a_panic(
+        text in ".{0,200}",
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        status_size in 0u8..=10,
+    ) {
+        let _ = BitstringStatusList::decode(&text, status_size);
+        let encoded = format!("u{}", credentials::base64url::encode(&bytes));
+        let _ = BitstringStatusList::decode(&encoded, status_size);
+        let entry = json!({
+            "type": "BitstringStatusListEntry", "statusPurpose": text, "statusListIndex": text,
+            "statusListCredential": text, "statusSize": status_size,
+        });
+        let _ = BitstringStatusListEntry::from_json(&entry);
+        let _ = BitstringStatusListCredential::from_json(&with_encoded_list(&encoded));
+    }
 }

@@ -861,4 +861,26 @@ proptest! {
             prop_assert_eq!(list.set(index, mask + 1), Err(StatusListError::StatusValueTooLarge));
         }
     }
+
+    #[test]
+    fn any_single_character_change_to_a_token_is_rejected(position in any::<prop::sample::Index>(), replacement in "[A-Za-z0-9_.~-]") {
+        let key = Ed25519SigningKey::from_seed(&[21; 32]);
+        let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
+        let token = claims().sign(&list, &key, None);
+        let at = position.index(token.len());
+        prop_assume!(token[at..=at] != replacement);
+        let mutated = format!("{}{}{}", &token[..at], replacement, &token[at + 1..]);
+        prop_assert!(check_status(&mutated, &reference(0), IssuerKey::Key(&key.public_key()), NOW).is_err());
+    }
+
+    #[test]
+    fn arbitrary_input_is_a_typed_error_never_a_panic(text in ".{0,200}", bits in 1u64..=8, idx in any::<u64>()) {
+        let key = Ed25519SigningKey::from_seed(&[21; 32]);
+        let _ = check_status(&text, &reference(0), IssuerKey::Key(&key.public_key()), NOW);
+        if let Ok(bits) = Bits::from_count(bits) {
+            let _ = TokenStatusList::decode(bits, &text);
+        }
+        let _ = TokenStatusList::from_json(&json!({"bits": bits, "lst": text}));
+        let _ = StatusListReference::from_status_claim(&json!({"status_list": {"idx": idx, "uri": text}}));
+    }
 }
