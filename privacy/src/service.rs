@@ -17,13 +17,33 @@ use crate::query::{QueryRequest, plan};
 use crate::schema::{Dataset, Schema, SchemaDoc};
 use crate::store::{Analyst, BudgetStatus, DatasetRecord, Store, check_name};
 
+/// A clock: Unix seconds.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 /// Options of the service.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ServiceOptions {
     abort_after_debit: bool,
+    clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for ServiceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceOptions")
+            .field("abort_after_debit", &self.abort_after_debit)
+            .field("clock", &self.clock.as_ref().map(|_| "injected"))
+            .finish()
+    }
 }
 
 impl ServiceOptions {
+    /// Uses `clock` (Unix seconds) for registration and release times instead of the system
+    /// clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Dangerous, test-only options.
     pub fn dangerous(&mut self) -> DangerousOptions<'_> {
         DangerousOptions(self)
@@ -88,7 +108,7 @@ pub struct Service {
     options: ServiceOptions,
 }
 
-fn now() -> u64 {
+fn system_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -140,6 +160,13 @@ impl Service {
         })
     }
 
+    fn now(&self) -> u64 {
+        match &self.options.clock {
+            Some(clock) => clock(),
+            None => system_now(),
+        }
+    }
+
     fn csv_path(dir: &Path, name: &str) -> PathBuf {
         dir.join("datasets").join(format!("{name}.csv"))
     }
@@ -172,7 +199,7 @@ impl Service {
             schema: dataset.schema().doc().clone(),
             csv_sha256: hex::encode(Sha256::digest(csv)),
             rows: dataset.rows() as u64,
-            registered_at: now(),
+            registered_at: self.now(),
         };
         self.store.register_dataset(&record, cap)?;
         self.datasets
@@ -282,7 +309,7 @@ impl Service {
         let charge = plan.epsilon.charge();
         let debit = self
             .store
-            .debit(&analyst.id, dataset_name, charge, request, now())?;
+            .debit(&analyst.id, dataset_name, charge, request, self.now())?;
         if self.options.abort_after_debit {
             // Test-only crash hook (see ServiceOptions::dangerous).
             std::process::abort();

@@ -332,3 +332,27 @@ fn the_ledger_survives_kill_9_mid_stream() {
         acknowledged = releases.len();
     }
 }
+
+#[test]
+fn each_release_is_recorded_with_who_what_cost_and_the_injected_time() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let _ = service_with(dir.path(), 5.0, 10.0);
+    }
+    let options = privacy::ServiceOptions::default().with_clock(Arc::new(|| 1_767_225_600));
+    let service = privacy::Service::open_with(dir.path(), options).unwrap();
+    let alice = service.store().analyst("alice").unwrap().unwrap();
+    let q = serde_json::json!({"kind": "histogram", "column": "diagnosis", "epsilon": 0.3});
+    let answer = service.query(&alice, "visits", &q).unwrap();
+    assert_eq!(answer.results.len(), 3);
+    let releases = service.store().releases(None).unwrap();
+    assert_eq!(releases.len(), 1);
+    let r = &releases[0];
+    assert_eq!(
+        (r.id, r.analyst.as_str(), r.dataset.as_str()),
+        (answer.release_id, "alice", "visits")
+    );
+    assert_eq!(r.query, q);
+    assert_eq!(r.charge_units, Units(300_000_000));
+    assert_eq!(r.at, 1_767_225_600);
+}
