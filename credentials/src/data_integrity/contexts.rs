@@ -32,7 +32,10 @@ pub const DID_V1: &str = "https://www.w3.org/ns/did/v1";
 /// The allow-list: IRI and pinned document text.
 pub(crate) const ALLOWED: [(&str, &str); 5] = [
     (CREDENTIALS_V2, ssi_contexts::CREDENTIALS_V2),
-    (CREDENTIALS_EXAMPLES_V2, ssi_contexts::CREDENTIALS_EXAMPLES_V2),
+    (
+        CREDENTIALS_EXAMPLES_V2,
+        ssi_contexts::CREDENTIALS_EXAMPLES_V2,
+    ),
     (DATA_INTEGRITY_V2, ssi_contexts::W3ID_DATA_INTEGRITY_V2),
     (MULTIKEY_V1, ssi_contexts::W3ID_MULTIKEY_V1),
     (DID_V1, ssi_contexts::DID_V1),
@@ -53,11 +56,8 @@ static DOCUMENTS: LazyLock<Vec<(IriBuf, RemoteDocument<IriBuf>)>> = LazyLock::ne
             // closed.
             let iri = IriBuf::new((*iri).to_owned()).ok()?;
             let (json, _) = json_syntax::Value::parse_str(text).ok()?;
-            let doc = RemoteDocument::new(
-                Some(iri.clone()),
-                "application/ld+json".parse().ok(),
-                json,
-            );
+            let doc =
+                RemoteDocument::new(Some(iri.clone()), "application/ld+json".parse().ok(), json);
             Some((iri, doc))
         })
         .collect()
@@ -157,7 +157,11 @@ mod tests {
             "4f3eae5568c9c5f036a082088f9e192019ee06faa78973c87ff91d5421b88dad",
         ];
         for ((iri, text), digest) in ALLOWED.iter().zip(expected) {
-            assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), digest, "{iri}");
+            assert_eq!(
+                hex::encode(Sha256::digest(text.as_bytes())),
+                digest,
+                "{iri}"
+            );
         }
     }
 
@@ -179,12 +183,14 @@ mod tests {
     #[test]
     fn walk_finds_nested_scoped_and_imported_contexts() {
         assert!(check_contexts(&json!({"@context": [CREDENTIALS_V2, {"x": "urn:x"}]})).is_ok());
-        let nested = json!({"@context": CREDENTIALS_V2, "a": {"@context": "https://evil.example/"}});
+        let nested =
+            json!({"@context": CREDENTIALS_V2, "a": {"@context": "https://evil.example/"}});
         assert_eq!(
             check_contexts(&nested),
             Err(ContextViolation::NotAllowed("https://evil.example/".into()))
         );
-        let scoped = json!({"@context": [{"T": {"@id": "urn:t", "@context": "https://e.example/"}}]});
+        let scoped =
+            json!({"@context": [{"T": {"@id": "urn:t", "@context": "https://e.example/"}}]});
         assert!(check_contexts(&scoped).is_err());
         let imported = json!({"@context": {"@import": "https://e.example/"}});
         assert!(check_contexts(&imported).is_err());

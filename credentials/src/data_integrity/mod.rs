@@ -247,7 +247,10 @@ pub fn proof_configuration(
     options: &ProofOptions,
     unsecured_document: &Value,
 ) -> Value {
-    config_from_options(proof_object(suite, options, unsecured_document), unsecured_document)
+    config_from_options(
+        proof_object(suite, options, unsecured_document),
+        unsecured_document,
+    )
 }
 
 fn config_from_options(mut proof_options: Map<String, Value>, unsecured: &Value) -> Value {
@@ -321,12 +324,12 @@ pub fn sign_with_limits(
     key: &Ed25519SigningKey,
     limits: &CanonicalizationLimits,
 ) -> Result<Value, DataIntegrityError> {
-    let object = document.as_object().ok_or(DataIntegrityError::NotAnObject)?;
+    let object = document
+        .as_object()
+        .ok_or(DataIntegrityError::NotAnObject)?;
     contexts::check_contexts(document).map_err(|violation| match violation {
         contexts::ContextViolation::NotAllowed(iri) => DataIntegrityError::ContextNotAllowed(iri),
-        contexts::ContextViolation::Malformed => {
-            DataIntegrityError::JsonLd(JsonLdError::Expansion)
-        }
+        contexts::ContextViolation::Malformed => DataIntegrityError::JsonLd(JsonLdError::Expansion),
     })?;
     let mut unsecured = object.clone();
     let existing = unsecured.remove("proof");
@@ -397,7 +400,11 @@ pub fn verify_credential(
 ) -> Result<VerificationReport, DataIntegrityError> {
     let mut report = VerificationReport::new();
     let Some(object) = document.as_object() else {
-        report.fail(Check::Structure, FailureCode::Malformed, "not a JSON object");
+        report.fail(
+            Check::Structure,
+            FailureCode::Malformed,
+            "not a JSON object",
+        );
         return Ok(report);
     };
     let mut unsecured = object.clone();
@@ -411,7 +418,14 @@ pub fn verify_credential(
         domain: None,
         holder: None,
     };
-    verify_proofs(object, resolver, &expected, options, contexts_ok, &mut report)?;
+    verify_proofs(
+        object,
+        resolver,
+        &expected,
+        options,
+        contexts_ok,
+        &mut report,
+    )?;
     // VC Data Model 2.0 section 4.9: validFrom / validUntil against now.
     let (valid_from, valid_until) = vc::validity_period(&unsecured);
     match vc::check_validity_at(valid_from, valid_until, options.now, options.clock_skew) {
@@ -459,7 +473,11 @@ pub fn verify_presentation(
 ) -> Result<PresentationVerification, DataIntegrityError> {
     let mut report = VerificationReport::new();
     let Some(object) = presentation.as_object() else {
-        report.fail(Check::Structure, FailureCode::Malformed, "not a JSON object");
+        report.fail(
+            Check::Structure,
+            FailureCode::Malformed,
+            "not a JSON object",
+        );
         return Ok(PresentationVerification {
             presentation: report,
             credentials: Vec::new(),
@@ -476,7 +494,14 @@ pub fn verify_presentation(
         domain: Some(domain),
         holder: vc::holder_of(object),
     };
-    verify_proofs(object, resolver, &expected, options, contexts_ok, &mut report)?;
+    verify_proofs(
+        object,
+        resolver,
+        &expected,
+        options,
+        contexts_ok,
+        &mut report,
+    )?;
 
     let mut credentials = Vec::new();
     let embedded = match object.get("verifiableCredential") {
@@ -508,10 +533,7 @@ pub fn verify_presentation(
     })
 }
 
-fn record_model(
-    report: &mut VerificationReport,
-    checks: Vec<(Check, Result<(), vc::ModelError>)>,
-) {
+fn record_model(report: &mut VerificationReport, checks: Vec<(Check, Result<(), vc::ModelError>)>) {
     for (check, result) in checks {
         match result {
             Ok(()) => report.pass(check),
@@ -528,7 +550,11 @@ fn record_contexts(report: &mut VerificationReport, document: &Value) -> bool {
             true
         }
         Err(violation) => {
-            report.fail(Check::Context, FailureCode::ContextInvalid, violation.to_string());
+            report.fail(
+                Check::Context,
+                FailureCode::ContextInvalid,
+                violation.to_string(),
+            );
             false
         }
     }
@@ -563,7 +589,15 @@ fn verify_proofs(
     let mut unsecured = document.clone();
     unsecured.remove("proof");
     for proof in proofs {
-        verify_proof(&unsecured, proof, resolver, expected, options, contexts_ok, report)?;
+        verify_proof(
+            &unsecured,
+            proof,
+            resolver,
+            expected,
+            options,
+            contexts_ok,
+            report,
+        )?;
     }
     Ok(())
 }
@@ -593,7 +627,10 @@ fn verify_proof(
     let text = |name: &str| proof.get(name).and_then(Value::as_str);
 
     // Type and cryptosuite, exactly (sections 3.2.3 / 3.3.3 step 1).
-    let suite = match (text("type"), text("cryptosuite").and_then(Cryptosuite::from_name)) {
+    let suite = match (
+        text("type"),
+        text("cryptosuite").and_then(Cryptosuite::from_name),
+    ) {
         (Some(DATA_INTEGRITY_PROOF), Some(suite)) if options.allowed_suites.contains(&suite) => {
             report.pass(Check::Algorithm);
             Some(suite)
@@ -651,11 +688,9 @@ fn verify_proof(
             FailureCode::IssuedInFuture,
             "proof created in the future",
         ),
-        (_, Ok(Some(expires))) if expires < now - options.clock_skew => report.fail(
-            Check::ValidityPeriod,
-            FailureCode::Expired,
-            "proof expired",
-        ),
+        (_, Ok(Some(expires))) if expires < now - options.clock_skew => {
+            report.fail(Check::ValidityPeriod, FailureCode::Expired, "proof expired")
+        }
         _ => report.pass(Check::ValidityPeriod),
     }
 

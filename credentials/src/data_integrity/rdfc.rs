@@ -24,9 +24,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use json_ld::rdf_types::{Id, LexicalQuad, LiteralType, Term};
 #[cfg(test)]
 use json_ld::rdf_types::BlankIdBuf;
+use json_ld::rdf_types::{Id, LexicalQuad, LiteralType, Term};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use ssi_json_ld::{CompactJsonLd, Expandable as _};
@@ -576,7 +576,12 @@ mod tests {
     }
 
     /// A quad between blank nodes (`Some(object)`) or to a literal (`None`).
-    fn quad(subject: usize, predicate: u8, object: Option<usize>, graph: Option<usize>) -> LexicalQuad {
+    fn quad(
+        subject: usize,
+        predicate: u8,
+        object: Option<usize>,
+        graph: Option<usize>,
+    ) -> LexicalQuad {
         let object = match object {
             Some(o) => Term::Id(Id::Blank(blank(o))),
             None => Term::Literal(Literal::new(
@@ -694,7 +699,10 @@ mod tests {
         };
         assert_eq!(
             canonicalize(&quads, &limits),
-            Err(CanonicalizationError::PoisonGraph { count: 12, limit: 8 })
+            Err(CanonicalizationError::PoisonGraph {
+                count: 12,
+                limit: 8
+            })
         );
         let limits = CanonicalizationLimits {
             max_non_unique_blank_nodes: 1000,

@@ -309,12 +309,18 @@ fn check_status(object: &Map<String, Value>) -> Result<(), ModelError> {
     for item in items {
         let map = item.as_object().ok_or(ModelError::StatusInvalid)?;
         let typed = map.get("type").map(one_or_many).is_some_and(|types| {
-            !types.is_empty() && types.iter().all(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+            !types.is_empty()
+                && types
+                    .iter()
+                    .all(|t| t.as_str().is_some_and(|t| !t.is_empty()))
         });
         if !typed {
             return Err(ModelError::StatusInvalid);
         }
-        if map.get("id").is_some_and(|id| !id.as_str().is_some_and(is_url)) {
+        if map
+            .get("id")
+            .is_some_and(|id| !id.as_str().is_some_and(is_url))
+        {
             return Err(ModelError::StatusInvalid);
         }
     }

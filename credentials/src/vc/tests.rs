@@ -36,7 +36,10 @@ fn without(mut value: Value, key: &str) -> Value {
 fn alumni_credential_example_is_valid() {
     let credential = Credential::from_json(alumni()).unwrap();
     assert_eq!(credential.issuer(), "https://vc.example/issuers/5678");
-    assert_eq!(credential.types(), ["VerifiableCredential", "AlumniCredential"]);
+    assert_eq!(
+        credential.types(),
+        ["VerifiableCredential", "AlumniCredential"]
+    );
     assert_eq!(credential.subjects().len(), 1);
     assert_eq!(
         credential.valid_from().unwrap().to_rfc3339(),
@@ -63,7 +66,10 @@ fn context_first_item_must_be_v2_section_4_3() {
         "@context",
         json!(["https://www.w3.org/2018/credentials/v1"]),
     );
-    assert_eq!(Credential::from_json(v1), Err(ModelError::ContextFirstNotV2));
+    assert_eq!(
+        Credential::from_json(v1),
+        Err(ModelError::ContextFirstNotV2)
+    );
     assert_eq!(
         Credential::from_json(without(alumni(), "@context")),
         Err(ModelError::ContextMissing)
@@ -141,7 +147,12 @@ fn credential_subject_rules_section_4_8() {
         Credential::from_json(without(alumni(), "credentialSubject")),
         Err(ModelError::SubjectMissing)
     );
-    for bad in [json!({}), json!([]), json!("did:example:x"), json!([{"a": 1}, 3])] {
+    for bad in [
+        json!({}),
+        json!([]),
+        json!("did:example:x"),
+        json!([{"a": 1}, 3]),
+    ] {
         assert_eq!(
             Credential::from_json(with(alumni(), "credentialSubject", bad)),
             Err(ModelError::SubjectInvalid)
@@ -212,7 +223,10 @@ fn credential_status_entries_need_a_type_section_4_10() {
             "statusListCredential": "https://example.com/credentials/status/3"
         }),
     );
-    assert_eq!(Credential::from_json(good).unwrap().status_entries().len(), 1);
+    assert_eq!(
+        Credential::from_json(good).unwrap().status_entries().len(),
+        1
+    );
     for bad in [
         json!({"id": "https://example.com/status/1#1"}),
         json!({"type": ""}),
@@ -236,7 +250,11 @@ fn identifiers_schemas_and_names() {
         Err(ModelError::IdNotUrl("credential"))
     );
     assert_eq!(
-        Credential::from_json(with(alumni(), "credentialSchema", json!({"type": "JsonSchema"}))),
+        Credential::from_json(with(
+            alumni(),
+            "credentialSchema",
+            json!({"type": "JsonSchema"})
+        )),
         Err(ModelError::SchemaInvalid)
     );
     assert_eq!(
@@ -283,7 +301,11 @@ fn presentation_rules_section_4_13() {
     assert_eq!(vp.holder(), Some("did:example:holder"));
     assert_eq!(vp.credentials().len(), 1);
     assert_eq!(
-        Presentation::from_json(with(presentation(), "type", json!(["VerifiableCredential"]))),
+        Presentation::from_json(with(
+            presentation(),
+            "type",
+            json!(["VerifiableCredential"])
+        )),
         Err(ModelError::TypeLacks(VERIFIABLE_PRESENTATION))
     );
     assert_eq!(
@@ -314,15 +336,25 @@ fn validity_window_is_inclusive_and_skewed() {
         credential.check_validity_at(at("2022-12-31T23:59:59Z"), zero),
         Err(ValidityError::NotYetValid)
     );
-    assert!(credential.check_validity_at(at("2023-01-01T00:00:00Z"), zero).is_ok());
-    assert!(credential.check_validity_at(at("2024-01-01T00:00:00Z"), zero).is_ok());
+    assert!(
+        credential
+            .check_validity_at(at("2023-01-01T00:00:00Z"), zero)
+            .is_ok()
+    );
+    assert!(
+        credential
+            .check_validity_at(at("2024-01-01T00:00:00Z"), zero)
+            .is_ok()
+    );
     assert_eq!(
         credential.check_validity_at(at("2024-01-01T00:00:01Z"), zero),
         Err(ValidityError::Expired)
     );
-    assert!(credential
-        .check_validity_at(at("2024-01-01T00:00:30Z"), chrono::Duration::seconds(60))
-        .is_ok());
+    assert!(
+        credential
+            .check_validity_at(at("2024-01-01T00:00:30Z"), chrono::Duration::seconds(60))
+            .is_ok()
+    );
 }
 
 proptest! {
