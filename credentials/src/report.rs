@@ -129,6 +129,8 @@ pub enum FailureCode {
     StatusUnavailable,
     /// The presenter is not the credential's holder.
     HolderMismatch,
+    /// The proof's verification method is not controlled by the credential's issuer.
+    IssuerMismatch,
     /// The issuer is not on the trusted list.
     UntrustedIssuer,
     /// A required claim is missing or has the wrong value.
@@ -178,6 +180,7 @@ impl FailureCode {
             FailureCode::Suspended => "suspended",
             FailureCode::StatusUnavailable => "status_unavailable",
             FailureCode::HolderMismatch => "holder_mismatch",
+            FailureCode::IssuerMismatch => "issuer_mismatch",
             FailureCode::UntrustedIssuer => "untrusted_issuer",
             FailureCode::RequiredClaimMissing => "required_claim_missing",
             FailureCode::FormatNotAccepted => "format_not_accepted",
