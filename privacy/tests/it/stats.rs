@@ -2,9 +2,10 @@
 //! the same check. OpenDP's sampler cannot be seeded, so bounds are fixed and generous:
 //! 5-sigma bands (two-sided false-failure rate below 1e-6 per check).
 
-use privacy::mechanism::{Prepared, calibrate, count_measurement, sum_measurement};
+use privacy::mechanism::{Cell, Prepared, calibrate, count_measurement, sum_measurement};
 use privacy::policy::Subject;
-use privacy::query::{QueryRequest, plan};
+use privacy::query::{Plan, QueryRequest, plan};
+use privacy::schema::Dataset;
 
 use crate::common::{test_policy, visits_csv, visits_dataset};
 
@@ -107,6 +108,41 @@ fn log_ratio_lower_bound(hits_d_prime: usize, hits_d: usize, n: usize) -> f64 {
     (lo1.max(1e-12) / hi0.max(1e-12)).ln()
 }
 
+/// Runs `n` releases on D and on D' (one thread each: measurements are `!Send`, so each thread
+/// builds its own) and returns the lower bound of the log probability ratio of `event`.
+fn audit(
+    p: &Plan,
+    make: impl Fn() -> Prepared + Sync,
+    d: &Dataset,
+    d_prime: &Dataset,
+    n: usize,
+    event: impl Fn(&[Cell]) -> bool + Sync,
+) -> f64 {
+    let count = |data: &Dataset| {
+        let prepared = make();
+        (0..n)
+            .filter(|_| event(&prepared.release(p, data).unwrap()))
+            .count()
+    };
+    let (hits_d, hits_d_prime) = std::thread::scope(|s| {
+        let a = s.spawn(|| count(d));
+        let b = s.spawn(|| count(d_prime));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let lower = log_ratio_lower_bound(hits_d_prime, hits_d, n);
+    eprintln!(
+        "audit: P[S|D'] = {hits_d_prime}/{n}, P[S|D] = {hits_d}/{n}, ln-ratio lower bound {lower:.3}"
+    );
+    lower
+}
+
+fn alice() -> Subject<'static> {
+    Subject {
+        analyst: "alice",
+        team: "health",
+    }
+}
+
 /// Neighbour audit through the service's release path (filter, contribution bounding,
 /// calibrated OpenDP measurement): D' adds one person with 5 rows to D; with
 /// `max_rows_per_person = 3` the count moves by 3, and the event S = {count >= c + 3} has a
@@ -123,25 +159,14 @@ fn neighbouring_datasets_audit_stays_below_claimed_epsilon() {
     let d_prime = visits_dataset(3, &extra);
     let request: QueryRequest =
         serde_json::from_value(serde_json::json!({"kind": "count", "epsilon": 1.0})).unwrap();
-    let policy = test_policy();
-    let subject = Subject {
-        analyst: "alice",
-        team: "health",
-    };
-    let p = plan(&request, d.schema(), &policy, subject, "visits").unwrap();
-    let prepared = Prepared::new(&p).unwrap();
-    let Prepared::Count(_, scale) = &prepared else {
+    let p = plan(&request, d.schema(), &test_policy(), alice(), "visits").unwrap();
+    let Prepared::Count(_, scale) = Prepared::new(&p).unwrap() else {
         panic!("count plan")
     };
     assert!((scale - 3.0).abs() < 1e-6);
 
-    let threshold = 63.0;
-    let hits = |prep: &Prepared, data| {
-        (0..N)
-            .filter(|_| prep.release(&p, data).unwrap()[0].value >= threshold)
-            .count()
-    };
-    let lower = log_ratio_lower_bound(hits(&prepared, &d_prime), hits(&prepared, &d), N);
+    let event = |cells: &[Cell]| cells[0].value >= 63.0;
+    let lower = audit(&p, || Prepared::new(&p).unwrap(), &d, &d_prime, N, event);
     assert!(
         lower <= 1.0,
         "estimated epsilon lower bound {lower} exceeds the claimed 1.0"
@@ -152,11 +177,49 @@ fn neighbouring_datasets_audit_stays_below_claimed_epsilon() {
     );
 
     // negative control: 10% too little noise must be caught by the same audit
-    let weak = Prepared::Count(count_measurement(scale * 0.9).unwrap(), scale * 0.9);
-    let lower = log_ratio_lower_bound(hits(&weak, &d_prime), hits(&weak, &d), N);
+    let weak = || Prepared::Count(count_measurement(scale * 0.9).unwrap(), scale * 0.9);
+    let lower = audit(&p, weak, &d, &d_prime, N, event);
     assert!(
         lower > 1.0,
         "under-noised mechanism not caught: lower bound {lower}"
+    );
+}
+
+/// Grouped queries: the added person's 3 bounded rows fall into two cells (2 in year 2023,
+/// 1 in 2024). The joint event {cell_2023 >= c + 2 and cell_2024 >= c + 1} has ratio e^eps
+/// when the cells together are charged for the person's k = 3 rows; a mechanism calibrated
+/// as if the person touched only 2 rows is caught.
+#[test]
+fn grouped_query_audit_accounts_for_a_person_spanning_cells() {
+    const N: usize = 30_000;
+    let base = visits_csv(30, 2); // per year: 30 rows
+    let mut extra = base.clone();
+    for year in ["2023", "2023", "2024", "2024"] {
+        extra.push_str(&format!("zz,Extra Person,40,F,{year},A,5.0,1,10.00\n"));
+    }
+    let d = visits_dataset(3, &base);
+    let d_prime = visits_dataset(3, &extra);
+    let request: QueryRequest = serde_json::from_value(
+        serde_json::json!({"kind": "count", "epsilon": 1.0, "group_by": ["year"]}),
+    )
+    .unwrap();
+    let p = plan(&request, d.schema(), &test_policy(), alice(), "visits").unwrap();
+    let event = |cells: &[Cell]| cells[0].value >= 32.0 && cells[1].value >= 31.0;
+    let lower = audit(&p, || Prepared::new(&p).unwrap(), &d, &d_prime, N, event);
+    assert!(
+        lower <= 1.0,
+        "estimated epsilon lower bound {lower} exceeds the claimed 1.0"
+    );
+    assert!(
+        lower > 0.75,
+        "the audit should be tight: lower bound {lower}"
+    );
+
+    let weak = || Prepared::Count(count_measurement(2.0).unwrap(), 2.0);
+    let lower = audit(&p, weak, &d, &d_prime, N, event);
+    assert!(
+        lower > 1.0,
+        "per-cell under-accounting not caught: lower bound {lower}"
     );
 }
 
@@ -164,11 +227,7 @@ fn neighbouring_datasets_audit_stays_below_claimed_epsilon() {
 fn coverage(request: serde_json::Value, truth: f64, n: usize, shrink: f64) -> f64 {
     let d = visits_dataset(2, &visits_csv(20, 3));
     let request: QueryRequest = serde_json::from_value(request).unwrap();
-    let subject = Subject {
-        analyst: "alice",
-        team: "health",
-    };
-    let p = plan(&request, d.schema(), &test_policy(), subject, "visits").unwrap();
+    let p = plan(&request, d.schema(), &test_policy(), alice(), "visits").unwrap();
     let prepared = Prepared::new(&p).unwrap();
     let covered = (0..n)
         .filter(|_| {
