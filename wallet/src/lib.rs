@@ -1,1 +1,33 @@
-//! Wallet core and CLI: not built yet (issue #5). Nothing here claims to work.
+//! The holder's wallet: keys that never leave it, credentials, and a history of what was
+//! shared with whom, in one encrypted file.
+//!
+//! - [`vault`]: the encrypted container (Argon2id + XChaCha20-Poly1305, header as associated
+//!   data, bounded KDF parameters).
+//! - [`storage`]: atomic writes, the single-writer lock, the failed-unlock throttle.
+//! - [`wallet`]: [`Wallet`], the unlocked vault: holder keys, credentials, history, passphrase
+//!   change, backup export and import.
+//! - [`holder`]: holder keys, their did:key / did:jwk identifiers, and [`HolderSigner`].
+//! - [`contents`]: the records the vault holds.
+//!
+//! The CLI (`src/main.rs`) and the desktop app are thin layers over this library.
+
+#![forbid(unsafe_code)]
+
+pub mod contents;
+pub mod error;
+pub mod holder;
+pub mod passphrase;
+pub mod storage;
+pub mod vault;
+pub mod wallet;
+
+pub use contents::{
+    CredentialFormat, CredentialId, CredentialRecord, NewCredential, PresentationOutcome,
+    PresentationRecord, SharedCredential,
+};
+pub use error::WalletError;
+pub use holder::{DidMethod, HolderKey, HolderSigner, KeyId};
+pub use passphrase::Passphrase;
+pub use storage::{Throttle, failed_unlock_attempts};
+pub use vault::{FileKind, KdfParams, KdfPolicy};
+pub use wallet::{Summary, VaultConfig, Wallet};

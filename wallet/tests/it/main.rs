@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Integration tests of the wallet library and the `wallet` binary.
+
+mod cli;
+mod keys;
+mod kill;
+mod support;
+mod vault;
