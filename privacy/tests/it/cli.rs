@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::{free_port, spawn_binary_logging, wait_healthy};
+use crate::common::start_binary;
 
 fn privacy() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_privacy"));
@@ -76,11 +76,8 @@ fn seeded_demo_answers_cli_queries_and_shuts_down_on_sigterm() {
         .trim()
         .to_owned();
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let log = dir.path().join("server.log");
-    let mut child = spawn_binary_logging(&data, port, &[("RUST_LOG", "debug")], Some(&log));
-    wait_healthy(&base, &mut child);
+    let (mut child, base) = start_binary(&data, &[("RUST_LOG", "debug")], Some(&log));
 
     let out = privacy()
         .args([

@@ -123,11 +123,6 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the real `privacy serve` binary.
-pub fn spawn_binary(dir: &Path, port: u16, extra_env: &[(&str, &str)]) -> std::process::Child {
-    spawn_binary_logging(dir, port, extra_env, None)
-}
-
 /// Starts the real `privacy serve` binary, its log (stderr) going to `log` if given.
 pub fn spawn_binary_logging(
     dir: &Path,
@@ -152,16 +147,34 @@ pub fn spawn_binary_logging(
     cmd.spawn().unwrap()
 }
 
-/// Waits until `GET /health` answers (or the child exits).
-pub fn wait_healthy(base: &str, child: &mut std::process::Child) {
+/// Waits until `GET /health` answers; false if the child exits first.
+fn try_wait_healthy(base: &str, child: &mut std::process::Child) -> bool {
     for _ in 0..600 {
         if let Ok((200, _)) = call_blocking(base, "GET", "/health", None, None) {
-            return;
+            return true;
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("server exited early: {status}");
+        if child.try_wait().unwrap().is_some() {
+            return false;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("server did not become healthy");
+}
+
+/// Starts the real binary on a free port and waits until it is healthy; retries with another
+/// port if the chosen one was taken in the meantime. Returns the child and its base URL.
+pub fn start_binary(
+    dir: &Path,
+    extra_env: &[(&str, &str)],
+    log: Option<&Path>,
+) -> (std::process::Child, String) {
+    for _ in 0..5 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = spawn_binary_logging(dir, port, extra_env, log);
+        if try_wait_healthy(&base, &mut child) {
+            return (child, base);
+        }
+    }
+    panic!("the server did not start");
 }

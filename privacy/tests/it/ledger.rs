@@ -11,10 +11,7 @@ use privacy::schema::Schema;
 use privacy::store::{DatasetRecord, Store};
 use proptest::prelude::*;
 
-use crate::common::{
-    ADMIN, call_blocking, free_port, service_with, spawn_binary, test_policy, visits_schema,
-    wait_healthy,
-};
+use crate::common::{ADMIN, call_blocking, service_with, start_binary, test_policy, visits_schema};
 
 fn record(name: &str) -> DatasetRecord {
     DatasetRecord {
@@ -227,10 +224,8 @@ fn a_process_killed_between_debit_and_answer_keeps_the_debit() {
     };
     let q = serde_json::json!({"kind": "sum", "column": "lab", "epsilon": 0.75});
     for round in 1..=3u32 {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_binary(dir.path(), port, &[("PRIVACY_TEST_CRASH_AFTER_DEBIT", "1")]);
-        wait_healthy(&base, &mut child);
+        let (mut child, base) =
+            start_binary(dir.path(), &[("PRIVACY_TEST_CRASH_AFTER_DEBIT", "1")], None);
         let r = call_blocking(
             &base,
             "POST",
@@ -242,10 +237,7 @@ fn a_process_killed_between_debit_and_answer_keeps_the_debit() {
         let status = child.wait().unwrap();
         assert!(!status.success(), "the hook aborts the process");
 
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_binary(dir.path(), port, &[]);
-        wait_healthy(&base, &mut child);
+        let (mut child, base) = start_binary(dir.path(), &[], None);
         let (code, budget) =
             call_blocking(&base, "GET", "/datasets/visits/budget", Some(&token), None).unwrap();
         assert_eq!(code, 200);
@@ -275,10 +267,7 @@ fn the_ledger_survives_kill_9_mid_stream() {
     let q = serde_json::json!({"kind": "count", "epsilon": 0.25, "group_by": ["sex"]});
     let mut acknowledged = 0usize;
     for _ in 0..3 {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_binary(dir.path(), port, &[]);
-        wait_healthy(&base, &mut child);
+        let (mut child, base) = start_binary(dir.path(), &[], None);
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let clients: Vec<_> = (0..3)
             .map(|_| {
@@ -303,14 +292,17 @@ fn the_ledger_survives_kill_9_mid_stream() {
             })
             .collect();
         // let some queries through, then kill without warning while others are in flight
-        loop {
+        let mut enough = false;
+        for _ in 0..2000 {
             let (_, releases) =
                 call_blocking(&base, "GET", "/admin/releases", Some(ADMIN), None).unwrap();
             if releases["releases"].as_array().unwrap().len() >= acknowledged + 4 {
+                enough = true;
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+        assert!(enough, "queries did not go through");
         child.kill().unwrap();
         child.wait().unwrap();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
