@@ -450,3 +450,42 @@ fn proof_set_verifies_each_proof() {
     one_bad["proof"][1]["created"] = json!("2023-02-24T23:36:39Z");
     assert_fails(&verify(&one_bad), FailureCode::SignatureInvalid);
 }
+
+// ---- the issuer controls the proof's key ----
+
+#[test]
+fn issuer_binding_refuses_a_key_of_another_controller() {
+    let strict = credentials::data_integrity::VerifyOptions::new(at("2024-06-01T00:00:00Z"));
+    // The W3C vector: an https issuer, a did:key proof.
+    for suite in SUITES {
+        let report =
+            data_integrity::verify_credential(&signed(suite), &did_key_resolver(), &strict)
+                .unwrap();
+        assert_fails(&report, FailureCode::IssuerMismatch);
+        assert!(!report.has_failure(FailureCode::SignatureInvalid));
+    }
+    // Issued by the DID whose key signs: accepted, whether issuer is a string or an object.
+    for issuer in [
+        json!(VECTOR_DID),
+        json!({"id": VECTOR_DID, "name": "Example"}),
+    ] {
+        let mut unsigned = json("unsigned.json");
+        unsigned["issuer"] = issuer;
+        for suite in SUITES {
+            let doc = sign_with(&unsigned, suite, &vector_proof_options());
+            let report =
+                data_integrity::verify_credential(&doc, &did_key_resolver(), &strict).unwrap();
+            assert!(report.is_verified(), "{report:?}");
+        }
+    }
+    // Claiming another DID as issuer with our key is refused.
+    let mut unsigned = json("unsigned.json");
+    unsigned["issuer"] = json!("did:example:university");
+    let doc = sign_with(
+        &unsigned,
+        Cryptosuite::EddsaJcs2022,
+        &vector_proof_options(),
+    );
+    let report = data_integrity::verify_credential(&doc, &did_key_resolver(), &strict).unwrap();
+    assert_fails(&report, FailureCode::IssuerMismatch);
+}
