@@ -162,7 +162,8 @@ mod tests {
 
     #[test]
     fn claims_for_default_thresholds() {
-        let claims = age_over_claims(d(2000, 1, 1), d(2021, 1, 1), &DEFAULT_AGE_THRESHOLDS).unwrap();
+        let claims =
+            age_over_claims(d(2000, 1, 1), d(2021, 1, 1), &DEFAULT_AGE_THRESHOLDS).unwrap();
         assert_eq!(
             claims,
             vec![
@@ -178,19 +179,37 @@ mod tests {
     #[test]
     fn thresholds_are_validated() {
         let (b, on) = (d(2000, 1, 1), d(2020, 1, 1));
-        assert_eq!(age_over_claims(b, on, &[0]), Err(AgeError::InvalidThreshold));
-        assert_eq!(age_over_claims(b, on, &[100]), Err(AgeError::InvalidThreshold));
-        assert_eq!(age_over_claims(b, on, &[18, 18]), Err(AgeError::DuplicateThreshold));
-        assert_eq!(age_over_claims(on, b, &[18]), Err(AgeError::BirthAfterIssuance));
+        assert_eq!(
+            age_over_claims(b, on, &[0]),
+            Err(AgeError::InvalidThreshold)
+        );
+        assert_eq!(
+            age_over_claims(b, on, &[100]),
+            Err(AgeError::InvalidThreshold)
+        );
+        assert_eq!(
+            age_over_claims(b, on, &[18, 18]),
+            Err(AgeError::DuplicateThreshold)
+        );
+        assert_eq!(
+            age_over_claims(on, b, &[18]),
+            Err(AgeError::BirthAfterIssuance)
+        );
         assert_eq!(age_over_claim_name(5), "age_over_05");
     }
 
     #[test]
     fn insert_refuses_existing_claims_and_returns_one_path_each() {
         let mut claims = Map::new();
-        let paths = insert_age_over_claims(&mut claims, d(2000, 1, 1), d(2020, 1, 1), &[18, 65])
-            .unwrap();
-        assert_eq!(paths, vec![ClaimPath::keys(["age_over_18"]), ClaimPath::keys(["age_over_65"])]);
+        let paths =
+            insert_age_over_claims(&mut claims, d(2000, 1, 1), d(2020, 1, 1), &[18, 65]).unwrap();
+        assert_eq!(
+            paths,
+            vec![
+                ClaimPath::keys(["age_over_18"]),
+                ClaimPath::keys(["age_over_65"])
+            ]
+        );
         assert_eq!(claims["age_over_18"], Value::Bool(true));
         assert_eq!(claims["age_over_65"], Value::Bool(false));
         assert_eq!(

@@ -42,7 +42,8 @@ pub const SD_JWT_VC_TYP: &str = "dc+sd-jwt";
 pub const KB_JWT_TYP: &str = "kb+jwt";
 /// Top-level claims of an SD-JWT VC that must never be selectively disclosable (SD-JWT VC,
 /// "Registered JWT Claims"): refused at issuance, rejected at verification.
-pub const NEVER_DISCLOSABLE: [&str; 7] = ["iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"];
+pub const NEVER_DISCLOSABLE: [&str; 7] =
+    ["iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"];
 
 pub(crate) const SD_CLAIM: &str = "_sd";
 pub(crate) const SD_ALG_CLAIM: &str = "_sd_alg";
@@ -199,10 +200,10 @@ pub fn issue_sd_jwt_vc<R: RngCore + CryptoRng + ?Sized>(
         return Err(SdJwtError::ConflictingClaim);
     }
     for path in disclosable {
-        if let Some(PathElement::Key(first)) = path.elements().first() {
-            if NEVER_DISCLOSABLE.contains(&first.as_str()) {
-                return Err(SdJwtError::NotDisclosable(path.clone()));
-            }
+        if let Some(PathElement::Key(first)) = path.elements().first()
+            && NEVER_DISCLOSABLE.contains(&first.as_str())
+        {
+            return Err(SdJwtError::NotDisclosable(path.clone()));
         }
     }
     const FROM_OPTIONS: [&str; 7] = ["iss", "iat", "nbf", "exp", "cnf", "vct", "status"];
@@ -213,7 +214,11 @@ pub fn issue_sd_jwt_vc<R: RngCore + CryptoRng + ?Sized>(
     if let Some(iss) = &options.iss {
         payload.insert("iss".into(), Value::String(iss.clone()));
     }
-    for (name, time) in [("iat", options.iat), ("nbf", options.nbf), ("exp", options.exp)] {
+    for (name, time) in [
+        ("iat", options.iat),
+        ("nbf", options.nbf),
+        ("exp", options.exp),
+    ] {
         if let Some(time) = time {
             payload.insert(name.into(), Value::from(time.timestamp()));
         }

@@ -180,7 +180,10 @@ mod tests {
         let d = Disclosure::parse("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0").unwrap();
         assert_eq!(d.claim_name(), None);
         assert_eq!(d.value(), &json!("FR"));
-        assert_eq!(d.digest(HashAlg::Sha256), "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs");
+        assert_eq!(
+            d.digest(HashAlg::Sha256),
+            "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs"
+        );
     }
 
     #[test]
@@ -200,7 +203,10 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(Disclosure::parse("not base64!"), Err(SdJwtError::DisclosureMalformed));
+        assert_eq!(
+            Disclosure::parse("not base64!"),
+            Err(SdJwtError::DisclosureMalformed)
+        );
     }
 
     #[test]

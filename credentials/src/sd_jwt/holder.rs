@@ -170,7 +170,12 @@ impl SdJwt {
         }
         let mut out = String::from(self.jws.as_str());
         out.push('~');
-        for (disclosure, _) in self.disclosures.iter().zip(&included).filter(|(_, inc)| **inc) {
+        for (disclosure, _) in self
+            .disclosures
+            .iter()
+            .zip(&included)
+            .filter(|(_, inc)| **inc)
+        {
             out.push_str(disclosure.as_str());
             out.push('~');
         }

@@ -241,7 +241,11 @@ impl<R: RngCore + CryptoRng + ?Sized> Encoder<'_, R> {
         Ok(out)
     }
 
-    fn array(&mut self, items: &[Value], location: &mut ClaimPath) -> Result<Vec<Value>, SdJwtError> {
+    fn array(
+        &mut self,
+        items: &[Value],
+        location: &mut ClaimPath,
+    ) -> Result<Vec<Value>, SdJwtError> {
         let mut out = Vec::with_capacity(items.len());
         let mut any_disclosable = false;
         for (index, item) in items.iter().enumerate() {
@@ -262,7 +266,9 @@ impl<R: RngCore + CryptoRng + ?Sized> Encoder<'_, R> {
             // RFC 9901 section 4.2.5: decoys in arrays sit at random positions.
             for _ in 0..self.decoy_count() {
                 let decoy = self.decoy();
-                let range = u64::try_from(out.len()).unwrap_or(u64::MAX).saturating_add(1);
+                let range = u64::try_from(out.len())
+                    .unwrap_or(u64::MAX)
+                    .saturating_add(1);
                 let at = usize::try_from(self.rng.next_u64() % range).unwrap_or(out.len());
                 out.insert(at.min(out.len()), array_digest(decoy));
             }

@@ -47,7 +47,11 @@ impl ClaimPath {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self(keys.into_iter().map(|k| PathElement::Key(k.into())).collect())
+        Self(
+            keys.into_iter()
+                .map(|k| PathElement::Key(k.into()))
+                .collect(),
+        )
     }
 
     /// This path followed by the object member `key`.
@@ -93,8 +97,7 @@ impl ClaimPath {
 
     /// True if `concrete` is a strict ancestor of a claim this path may select.
     pub fn passes_through(&self, concrete: &ClaimPath) -> bool {
-        concrete.0.len() < self.0.len()
-            && self.0.iter().zip(&concrete.0).all(|(p, c)| p.matches(c))
+        concrete.0.len() < self.0.len() && self.0.iter().zip(&concrete.0).all(|(p, c)| p.matches(c))
     }
 
     pub(crate) fn push(&mut self, element: PathElement) {
@@ -159,8 +162,17 @@ mod tests {
         let p = ClaimPath::keys(["a"]).index(2).all_elements().key("b");
         assert_eq!(p.to_json(), json!(["a", 2, null, "b"]));
         assert_eq!(ClaimPath::from_json(&p.to_json()).unwrap(), p);
-        for bad in [json!([]), json!("a"), json!([-1]), json!([1.5]), json!([true])] {
-            assert_eq!(ClaimPath::from_json(&bad), Err(SdJwtError::InvalidClaimPath));
+        for bad in [
+            json!([]),
+            json!("a"),
+            json!([-1]),
+            json!([1.5]),
+            json!([true]),
+        ] {
+            assert_eq!(
+                ClaimPath::from_json(&bad),
+                Err(SdJwtError::InvalidClaimPath)
+            );
         }
     }
 

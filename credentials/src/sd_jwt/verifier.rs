@@ -238,7 +238,10 @@ pub fn verify(
             if jws.typ().is_some_and(|typ| media_type_eq(typ, expected)) {
                 Ok(())
             } else {
-                Err(fail(FailureCode::TypMismatch, "issuer JWT typ is not the expected one"))
+                Err(fail(
+                    FailureCode::TypMismatch,
+                    "issuer JWT typ is not the expected one",
+                ))
             },
         );
     }
@@ -249,7 +252,10 @@ pub fn verify(
         if alg_allowed {
             Ok(())
         } else {
-            Err(fail(FailureCode::AlgorithmNotAllowed, "issuer JWT alg is not allowed"))
+            Err(fail(
+                FailureCode::AlgorithmNotAllowed,
+                "issuer JWT alg is not allowed",
+            ))
         },
     );
 
@@ -265,7 +271,9 @@ pub fn verify(
                     Some(key)
                 }
                 Err(KeyResolutionError::ResolutionFailed) => {
-                    return Err(SdJwtError::KeyResolution(KeyResolutionError::ResolutionFailed));
+                    return Err(SdJwtError::KeyResolution(
+                        KeyResolutionError::ResolutionFailed,
+                    ));
                 }
                 Err(e) => {
                     report.fail(
@@ -278,15 +286,18 @@ pub fn verify(
             }
         }
     };
-    if let Some(key) = &key {
-        if alg_allowed {
-            report.record(
-                Check::Signature,
-                jws.verify(key, &options.algorithms).map_err(|_| {
-                    fail(FailureCode::SignatureInvalid, "issuer JWT signature does not verify")
-                }),
-            );
-        }
+    if let Some(key) = &key
+        && alg_allowed
+    {
+        report.record(
+            Check::Signature,
+            jws.verify(key, &options.algorithms).map_err(|_| {
+                fail(
+                    FailureCode::SignatureInvalid,
+                    "issuer JWT signature does not verify",
+                )
+            }),
+        );
     }
 
     // Section 7.1 step 2.4: `_sd_alg` on the allow-list.
@@ -307,7 +318,12 @@ pub fn verify(
         Profile::SdJwtVc => &NEVER_DISCLOSABLE,
         Profile::Plain { .. } => &[],
     };
-    let processed = process(&parts.disclosures, jws.payload(), hash_alg, never_disclosable);
+    let processed = process(
+        &parts.disclosures,
+        jws.payload(),
+        hash_alg,
+        never_disclosable,
+    );
     let claims = match processed {
         Ok(claims) => {
             report.pass(Check::Disclosures);
@@ -328,7 +344,10 @@ pub fn verify(
             Check::Type,
             match claims.get("vct") {
                 Some(Value::String(vct)) if !vct.is_empty() => Ok(()),
-                _ => Err(fail(FailureCode::TypeInvalid, "vct is missing or not a string")),
+                _ => Err(fail(
+                    FailureCode::TypeInvalid,
+                    "vct is missing or not a string",
+                )),
             },
         );
         if let Some(iss) = claims.get("iss") {
@@ -495,7 +514,10 @@ fn process(
         })?;
         // Step 3.1: the digest over the disclosure as received.
         if by_digest.insert(disclosure.digest(alg), index).is_some() {
-            return Err(fail(FailureCode::DisclosureDuplicate, "a disclosure is repeated"));
+            return Err(fail(
+                FailureCode::DisclosureDuplicate,
+                "a disclosure is repeated",
+            ));
         }
         disclosures.push(disclosure);
     }
@@ -530,7 +552,10 @@ impl Processor<'_> {
     fn lookup(&mut self, digest: &str) -> Result<Option<usize>, Failure> {
         // Step 3.4: a digest may appear only once in the whole structure.
         if !self.seen.insert(digest.to_owned()) {
-            return Err(fail(FailureCode::DigestDuplicate, "a digest appears more than once"));
+            return Err(fail(
+                FailureCode::DigestDuplicate,
+                "a digest appears more than once",
+            ));
         }
         let found = self.by_digest.get(digest).copied();
         if let Some(index) = found {
@@ -547,7 +572,11 @@ impl Processor<'_> {
         }
     }
 
-    fn object(&mut self, map: &Map<String, Value>, top: bool) -> Result<Map<String, Value>, Failure> {
+    fn object(
+        &mut self,
+        map: &Map<String, Value>,
+        top: bool,
+    ) -> Result<Map<String, Value>, Failure> {
         let mut out = Map::new();
         for (name, value) in map {
             // Step 3.3: `_sd` goes, and `_sd_alg` at the top level.
@@ -615,9 +644,8 @@ impl Processor<'_> {
     fn array(&mut self, items: &[Value]) -> Result<Vec<Value>, Failure> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let digest = array_element_digest(item).map_err(|_| {
-                fail(FailureCode::Malformed, "malformed array element digest")
-            })?;
+            let digest = array_element_digest(item)
+                .map_err(|_| fail(FailureCode::Malformed, "malformed array element digest"))?;
             match digest {
                 None => out.push(self.value(item)?),
                 Some(digest) => {
@@ -678,7 +706,10 @@ fn key_binding(
         if jws.typ().is_some_and(|typ| media_type_eq(typ, KB_JWT_TYP)) {
             Ok(())
         } else {
-            Err(fail(FailureCode::KeyBindingInvalid, "KB-JWT typ is not kb+jwt"))
+            Err(fail(
+                FailureCode::KeyBindingInvalid,
+                "KB-JWT typ is not kb+jwt",
+            ))
         },
     );
     // Steps 5.1-5.3: an allow-listed algorithm and a signature by the `cnf` key.
@@ -721,7 +752,10 @@ fn key_binding(
         match (nonce, expected_nonce) {
             (Some(got), Some(want)) if got == want => Ok(()),
             (Some(_), None) => Ok(()),
-            _ => Err(fail(FailureCode::NonceMismatch, "KB-JWT nonce is not the expected one")),
+            _ => Err(fail(
+                FailureCode::NonceMismatch,
+                "KB-JWT nonce is not the expected one",
+            )),
         },
     );
     report.record(
@@ -766,7 +800,10 @@ fn key_binding_times(payload: &Map<String, Value>, options: &VerifyOptions) -> R
         return Err(fail(FailureCode::KeyBindingStale, "KB-JWT exp has passed"));
     }
     if numeric_date(payload, "nbf")?.is_some_and(|nbf| now + skew < nbf) {
-        return Err(fail(FailureCode::KeyBindingStale, "KB-JWT nbf is in the future"));
+        return Err(fail(
+            FailureCode::KeyBindingStale,
+            "KB-JWT nbf is in the future",
+        ));
     }
     Ok(())
 }

@@ -20,15 +20,22 @@ fn sd_jwt_vc_carries_registered_claims_status_and_holder_key() {
         idx: 4711,
         uri: "https://issuer.example/statuslists/1".into(),
     });
-    let issued =
-        issue_sd_jwt_vc(person(), &person_disclosable(), &options, &issuer_key(), &mut rng())
-            .unwrap();
+    let issued = issue_sd_jwt_vc(
+        person(),
+        &person_disclosable(),
+        &options,
+        &issuer_key(),
+        &mut rng(),
+    )
+    .unwrap();
     let sd_jwt = SdJwt::parse(issued.as_str()).unwrap();
     assert_eq!(sd_jwt.header()["typ"], "dc+sd-jwt");
     assert_eq!(sd_jwt.header()["alg"], "EdDSA");
     assert_eq!(sd_jwt.header()["kid"], "#key-1");
     let payload = sd_jwt.unverified_payload();
-    for name in ["iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg"] {
+    for name in [
+        "iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg",
+    ] {
         assert!(payload.contains_key(name), "{name}");
     }
     for hidden in ["given_name", "family_name", "address"] {
@@ -38,13 +45,20 @@ fn sd_jwt_vc_carries_registered_claims_status_and_holder_key() {
     let presentation = sd_jwt
         .present_with_key_binding(&[], &holder_key(), VERIFIER, NONCE, at(ISSUED + 30))
         .unwrap();
-    let result = verify(&presentation, IssuerKey::Pinned(&issuer_key().public_key()), &vc_verify_options())
-        .unwrap();
+    let result = verify(
+        &presentation,
+        IssuerKey::Pinned(&issuer_key().public_key()),
+        &vc_verify_options(),
+    )
+    .unwrap();
     assert!(result.is_verified(), "{:?}", result.report());
     assert_eq!(result.status_list(), options.status.as_ref());
     assert_eq!(result.holder_key(), Some(&holder_key().public_key()));
     let claims = result.claims().unwrap();
-    assert_eq!(claims["vct"], "https://credentials.example/identity_credential");
+    assert_eq!(
+        claims["vct"],
+        "https://credentials.example/identity_credential"
+    );
     assert_eq!(claims["nationalities"], json!([]));
     assert!(claims.get("given_name").is_none());
 }
@@ -71,11 +85,22 @@ fn presenting_a_nested_claim_adds_its_parent_and_nothing_else() {
     let sd_jwt = SdJwt::parse(issued().as_str()).unwrap();
     let presentation = sd_jwt.present(&[path(&["address", "locality"])]).unwrap();
     let presented = SdJwt::parse(&presentation).unwrap();
-    let names: Vec<_> = presented.disclosures().iter().map(|d| d.claim_name()).collect();
+    let names: Vec<_> = presented
+        .disclosures()
+        .iter()
+        .map(|d| d.claim_name())
+        .collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&Some("address")) && names.contains(&Some("locality")));
-    let result = verify(&presentation, IssuerKey::Pinned(&issuer_key().public_key()),
-        &credentials::sd_jwt::VerifyOptions::sd_jwt_vc(at(ISSUED + 60), credentials::sd_jwt::KeyBindingPolicy::NotRequired)).unwrap();
+    let result = verify(
+        &presentation,
+        IssuerKey::Pinned(&issuer_key().public_key()),
+        &credentials::sd_jwt::VerifyOptions::sd_jwt_vc(
+            at(ISSUED + 60),
+            credentials::sd_jwt::KeyBindingPolicy::NotRequired,
+        ),
+    )
+    .unwrap();
     let claims = result.claims().unwrap();
     // The plain members of the disclosed parent come along; the other hidden ones do not.
     assert_eq!(
@@ -113,9 +138,14 @@ fn presenting_a_parent_discloses_its_subtree_and_elements_by_index_or_all() {
 fn decoys_pad_every_container_with_disclosable_claims() {
     let mut options = vc_options(&holder_key());
     options.decoys = Decoys::Exactly(3);
-    let issued =
-        issue_sd_jwt_vc(person(), &person_disclosable(), &options, &issuer_key(), &mut rng())
-            .unwrap();
+    let issued = issue_sd_jwt_vc(
+        person(),
+        &person_disclosable(),
+        &options,
+        &issuer_key(),
+        &mut rng(),
+    )
+    .unwrap();
     let sd_jwt = SdJwt::parse(issued.as_str()).unwrap();
     let payload = sd_jwt.unverified_payload();
     // given_name, family_name, address + 3 decoys.
@@ -123,14 +153,28 @@ fn decoys_pad_every_container_with_disclosable_claims() {
     // 2 elements + 3 decoys.
     assert_eq!(payload["nationalities"].as_array().unwrap().len(), 5);
     // `_sd` is sorted, hiding the claim order (RFC 9901 section 4.2.4.1).
-    let sd: Vec<&str> = payload["_sd"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    let sd: Vec<&str> = payload["_sd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
     let mut sorted = sd.clone();
     sorted.sort_unstable();
     assert_eq!(sd, sorted);
     // Decoys do not count as elements: indices stay those of the issued claims.
-    let presentation = sd_jwt.present(&[path(&["nationalities"]).index(1)]).unwrap();
-    let result = verify(&presentation, IssuerKey::Pinned(&issuer_key().public_key()),
-        &credentials::sd_jwt::VerifyOptions::sd_jwt_vc(at(ISSUED + 60), credentials::sd_jwt::KeyBindingPolicy::NotRequired)).unwrap();
+    let presentation = sd_jwt
+        .present(&[path(&["nationalities"]).index(1)])
+        .unwrap();
+    let result = verify(
+        &presentation,
+        IssuerKey::Pinned(&issuer_key().public_key()),
+        &credentials::sd_jwt::VerifyOptions::sd_jwt_vc(
+            at(ISSUED + 60),
+            credentials::sd_jwt::KeyBindingPolicy::NotRequired,
+        ),
+    )
+    .unwrap();
     assert_eq!(result.claims().unwrap()["nationalities"], json!(["FR"]));
 }
 
@@ -138,14 +182,30 @@ fn decoys_pad_every_container_with_disclosable_claims() {
 fn es256_issuer_and_es256_holder_verify() {
     let issuer = P256SigningKey::from_bytes(&[5; 32]).unwrap();
     let holder = es256_holder_key();
-    let issued =
-        issue_sd_jwt_vc(person(), &person_disclosable(), &vc_options(&holder), &issuer, &mut rng())
-            .unwrap();
+    let issued = issue_sd_jwt_vc(
+        person(),
+        &person_disclosable(),
+        &vc_options(&holder),
+        &issuer,
+        &mut rng(),
+    )
+    .unwrap();
     let presentation = SdJwt::parse(issued.as_str())
         .unwrap()
-        .present_with_key_binding(&[path(&["family_name"])], &holder, VERIFIER, NONCE, at(ISSUED + 30))
+        .present_with_key_binding(
+            &[path(&["family_name"])],
+            &holder,
+            VERIFIER,
+            NONCE,
+            at(ISSUED + 30),
+        )
         .unwrap();
-    let result = verify(&presentation, IssuerKey::Pinned(&issuer.public_key()), &vc_verify_options()).unwrap();
+    let result = verify(
+        &presentation,
+        IssuerKey::Pinned(&issuer.public_key()),
+        &vc_verify_options(),
+    )
+    .unwrap();
     assert!(result.is_verified(), "{:?}", result.report());
     assert_eq!(result.claims().unwrap()["family_name"], "Mustermann");
 }
@@ -159,15 +219,33 @@ fn age_over_claims_are_each_disclosed_alone() {
     claims.insert("birthdate".into(), json!("2004-02-29"));
     let mut disclosable = person_disclosable();
     disclosable.push(path(&["birthdate"]));
-    disclosable.extend(insert_age_over_claims(&mut claims, birth, issued_on, &DEFAULT_AGE_THRESHOLDS).unwrap());
-    let issued =
-        issue_sd_jwt_vc(claims, &disclosable, &vc_options(&holder_key()), &issuer_key(), &mut rng())
-            .unwrap();
+    disclosable.extend(
+        insert_age_over_claims(&mut claims, birth, issued_on, &DEFAULT_AGE_THRESHOLDS).unwrap(),
+    );
+    let issued = issue_sd_jwt_vc(
+        claims,
+        &disclosable,
+        &vc_options(&holder_key()),
+        &issuer_key(),
+        &mut rng(),
+    )
+    .unwrap();
     let presentation = SdJwt::parse(issued.as_str())
         .unwrap()
-        .present_with_key_binding(&[path(&["age_over_18"])], &holder_key(), VERIFIER, NONCE, at(ISSUED + 30))
+        .present_with_key_binding(
+            &[path(&["age_over_18"])],
+            &holder_key(),
+            VERIFIER,
+            NONCE,
+            at(ISSUED + 30),
+        )
         .unwrap();
-    let result = verify(&presentation, IssuerKey::Pinned(&issuer_key().public_key()), &vc_verify_options()).unwrap();
+    let result = verify(
+        &presentation,
+        IssuerKey::Pinned(&issuer_key().public_key()),
+        &vc_verify_options(),
+    )
+    .unwrap();
     let claims = result.claims().unwrap();
     assert_eq!(claims["age_over_18"], json!(false));
     for hidden in ["age_over_21", "age_over_65", "birthdate", "given_name"] {

@@ -1,10 +1,8 @@
 //! Property tests: any claims and any subset disclosed reveal exactly that subset; any
 //! single-byte change to the issuer signature, a disclosure or the KB-JWT is rejected.
 
-use credentials::sd_jwt::{
-    ClaimPath, Decoys, IssuerKey, SdJwt, issue_sd_jwt_vc, verify,
-};
 use credentials::keys::Signer as _;
+use credentials::sd_jwt::{ClaimPath, Decoys, IssuerKey, SdJwt, issue_sd_jwt_vc, verify};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -106,7 +104,12 @@ fn build(
     }
     claims.insert("items".into(), Value::Array(array));
     expected.insert("items".into(), Value::Array(shown));
-    Case { claims, disclosable, selection, expected }
+    Case {
+        claims,
+        disclosable,
+        selection,
+        expected,
+    }
 }
 
 proptest! {
@@ -146,7 +149,11 @@ fn presentation() -> (String, Vec<(usize, usize)>) {
     let sd_jwt = SdJwt::parse(issued().as_str()).unwrap();
     let p = sd_jwt
         .present_with_key_binding(
-            &[path(&["given_name"]), path(&["address", "locality"]), path(&["nationalities"]).index(0)],
+            &[
+                path(&["given_name"]),
+                path(&["address", "locality"]),
+                path(&["nationalities"]).index(0),
+            ],
             &holder_key(),
             VERIFIER,
             NONCE,
@@ -192,7 +199,12 @@ proptest! {
 #[test]
 fn the_untampered_presentation_verifies() {
     let (p, _) = presentation();
-    let result = verify(&p, IssuerKey::Pinned(&issuer_key().public_key()), &vc_verify_options()).unwrap();
+    let result = verify(
+        &p,
+        IssuerKey::Pinned(&issuer_key().public_key()),
+        &vc_verify_options(),
+    )
+    .unwrap();
     assert!(result.is_verified(), "{:?}", result.report());
     assert_eq!(result.claims().unwrap()["nationalities"], json!(["DE"]));
 }

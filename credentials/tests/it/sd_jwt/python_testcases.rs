@@ -100,7 +100,11 @@ fn run_case(name: &str, issuer: &dyn Signer) {
     let key_binding = case["key_binding"].as_bool().unwrap_or(false);
 
     let mut disclosable = Vec::new();
-    let user_claims = claims(&case["user_claims"], &mut ClaimPath::root(), &mut disclosable);
+    let user_claims = claims(
+        &case["user_claims"],
+        &mut ClaimPath::root(),
+        &mut disclosable,
+    );
     let mut payload = Map::new();
     payload.insert("iss".into(), Value::String(iss.into()));
     payload.extend(user_claims.as_object().unwrap().clone());
@@ -121,7 +125,11 @@ fn run_case(name: &str, issuer: &dyn Signer) {
     let issued = issue(payload, &disclosable, &options, issuer, &mut rng()).unwrap();
 
     let mut selected = Vec::new();
-    selection(&case["holder_disclosed_claims"], ClaimPath::root(), &mut selected);
+    selection(
+        &case["holder_disclosed_claims"],
+        ClaimPath::root(),
+        &mut selected,
+    );
     let sd_jwt = SdJwt::parse(issued.as_str()).unwrap();
     let now = at(1_683_000_100);
     let presentation = if key_binding {
@@ -155,7 +163,11 @@ fn run_case(name: &str, issuer: &dyn Signer) {
         expected["cnf"] = serde_json::json!({"jwk": holder.public_key().to_jwk()});
         assert_eq!(result.holder_key(), Some(&holder.public_key()));
     }
-    assert_eq!(Value::Object(result.claims().unwrap().clone()), expected, "{name}");
+    assert_eq!(
+        Value::Object(result.claims().unwrap().clone()),
+        expected,
+        "{name}"
+    );
 
     // The header holds `alg` and the extra parameters, nothing else (test_e2e's last check).
     let mut expected_header = extra_header;
@@ -263,5 +275,8 @@ fn python_every_compact_case_is_covered_and_json_cases_are_the_only_skips() {
     compact.sort();
     json.sort();
     assert_eq!(compact.len(), 15);
-    assert_eq!(json, vec!["json_serialization_flattened", "json_serialization_general"]);
+    assert_eq!(
+        json,
+        vec!["json_serialization_flattened", "json_serialization_general"]
+    );
 }

@@ -3,6 +3,7 @@
 //! the rule makes it fail.
 
 use chrono::TimeDelta;
+use credentials::PublicKey;
 use credentials::base64url;
 use credentials::keys::{Ed25519SigningKey, Signer};
 use credentials::report::{Check, FailureCode};
@@ -11,7 +12,6 @@ use credentials::sd_jwt::{
     ClaimPath, IssueOptions, IssuerKey, KeyBindingPolicy, SdJwt, SdJwtError, SdJwtVcOptions,
     SdJwtVerification, VerifyOptions, add_key_binding, issue, issue_sd_jwt_vc, verify,
 };
-use credentials::PublicKey;
 use serde_json::{Value, json};
 
 use super::common::*;
@@ -87,8 +87,18 @@ fn well_formed_presentation_passes_every_check() {
     );
     assert!(claims.get("family_name").is_none());
     assert!(result.is_key_bound());
-    for check in [Check::Signature, Check::Disclosures, Check::KeyBinding, Check::Nonce, Check::Audience, Check::SdHash] {
-        assert!(result.report().checks().iter().any(|c| c.check == check), "{check:?}");
+    for check in [
+        Check::Signature,
+        Check::Disclosures,
+        Check::KeyBinding,
+        Check::Nonce,
+        Check::Audience,
+        Check::SdHash,
+    ] {
+        assert!(
+            result.report().checks().iter().any(|c| c.check == check),
+            "{check:?}"
+        );
     }
 }
 
@@ -98,7 +108,10 @@ fn well_formed_presentation_passes_every_check() {
 fn rule_alg_none_is_refused() {
     let h = base64url::encode(json!({"alg": "none", "typ": "dc+sd-jwt"}).to_string());
     let p = base64url::encode(json!({"vct": "x", "iss": "https://issuer.example"}).to_string());
-    assert_eq!(codes(&format!("{h}.{p}.~"), &no_kb()), vec![FailureCode::AlgorithmNotAllowed]);
+    assert_eq!(
+        codes(&format!("{h}.{p}.~"), &no_kb()),
+        vec![FailureCode::AlgorithmNotAllowed]
+    );
 }
 
 #[test]
@@ -118,7 +131,10 @@ fn rule_alg_outside_the_configured_allow_list_is_refused() {
     let mut options = vc_verify_options();
     options.algorithms = vec![credentials::jose::Algorithm::ES256];
     let found = codes(&kb_presentation(), &options);
-    assert!(found.contains(&FailureCode::AlgorithmNotAllowed), "{found:?}");
+    assert!(
+        found.contains(&FailureCode::AlgorithmNotAllowed),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -139,9 +155,18 @@ fn rule_key_in_jwk_header_is_never_used() {
 
 #[test]
 fn rule_typ_must_be_dc_sd_jwt() {
-    for header in [json!({}), json!({"typ": "JWT"}), json!({"typ": "vc+sd-jwt"}), json!({"typ": "kb+jwt"})] {
+    for header in [
+        json!({}),
+        json!({"typ": "JWT"}),
+        json!({"typ": "vc+sd-jwt"}),
+        json!({"typ": "kb+jwt"}),
+    ] {
         let sd_jwt = crafted(header.clone(), json!({}), &[]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::TypMismatch], "{header}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::TypMismatch],
+            "{header}"
+        );
     }
     // RFC 7515 section 4.1.9: case-insensitive, `application/` may be present.
     let sd_jwt = crafted(json!({"typ": "application/DC+SD-JWT"}), json!({}), &[]);
@@ -167,11 +192,19 @@ fn rule_kb_jwt_typ_must_be_kb_jwt() {
 
 #[test]
 fn rule_time_claims_must_be_numeric() {
-    for (claim, value) in [("exp", json!("1900000000")), ("nbf", json!(true)), ("iat", json!({"t": 1}))] {
+    for (claim, value) in [
+        ("exp", json!("1900000000")),
+        ("nbf", json!(true)),
+        ("iat", json!({"t": 1})),
+    ] {
         let mut payload = json!({});
         payload[claim] = value;
         let sd_jwt = crafted(vc_header(), payload, &[]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::InvalidTimeClaim], "{claim}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::InvalidTimeClaim],
+            "{claim}"
+        );
     }
 }
 
@@ -211,11 +244,17 @@ fn rule_kb_jwt_iat_must_be_numeric() {
 fn rule_sd_alg_must_be_allow_listed() {
     for alg in [json!("md5"), json!("SHA-256"), json!(256), json!("sha-384")] {
         let sd_jwt = crafted(vc_header(), json!({"_sd_alg": alg}), &[]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::SdAlgUnsupported], "{alg}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::SdAlgUnsupported],
+            "{alg}"
+        );
     }
     // sha-384 when the verifier allows it.
     let mut options = no_kb();
-    options.hash_algorithms.push(credentials::sd_jwt::HashAlg::Sha384);
+    options
+        .hash_algorithms
+        .push(credentials::sd_jwt::HashAlg::Sha384);
     let sd_jwt = crafted(vc_header(), json!({"_sd_alg": "sha-384"}), &[]);
     assert_eq!(codes(&sd_jwt, &options), vec![]);
 }
@@ -226,13 +265,17 @@ fn rule_sd_alg_must_be_allow_listed() {
 fn rule_digests_are_unique_across_the_structure() {
     let d = disclosure(json!(["salt1", "given_name", "Erika"]));
     // Twice in one `_sd`.
-    let twice = crafted(vc_header(), json!({"_sd": [digest(&d), digest(&d)]}), &[d.clone()]);
+    let twice = crafted(
+        vc_header(),
+        json!({"_sd": [digest(&d), digest(&d)]}),
+        std::slice::from_ref(&d),
+    );
     assert_eq!(codes(&twice, &no_kb()), vec![FailureCode::DigestDuplicate]);
     // Once at the top and once nested.
     let nested = crafted(
         vc_header(),
         json!({"_sd": [digest(&d)], "address": {"_sd": [digest(&d)]}}),
-        &[d.clone()],
+        std::slice::from_ref(&d),
     );
     assert_eq!(codes(&nested, &no_kb()), vec![FailureCode::DigestDuplicate]);
     // A decoy repeated in an array (no disclosure needed to detect it).
@@ -277,7 +320,10 @@ fn rule_repeated_disclosure_is_rejected() {
     let sd_jwt = SdJwt::parse(issued().as_str()).unwrap();
     let first = sd_jwt.disclosures()[0].as_str();
     let presentation = format!("{}~{first}~{first}~", sd_jwt.issuer_jwt());
-    assert_eq!(codes(&presentation, &no_kb()), vec![FailureCode::DisclosureDuplicate]);
+    assert_eq!(
+        codes(&presentation, &no_kb()),
+        vec![FailureCode::DisclosureDuplicate]
+    );
 }
 
 #[test]
@@ -297,7 +343,10 @@ fn rule_tampered_disclosure_is_an_error_not_a_dropped_claim() {
     );
     // A disclosure that is not even JSON.
     let presentation = format!("{}~{}~", sd_jwt.issuer_jwt(), base64url::encode("[\"x\","));
-    assert_eq!(codes(&presentation, &no_kb()), vec![FailureCode::DisclosureMalformed]);
+    assert_eq!(
+        codes(&presentation, &no_kb()),
+        vec![FailureCode::DisclosureMalformed]
+    );
 }
 
 #[test]
@@ -312,7 +361,11 @@ fn rule_disclosure_never_overwrites_a_plain_claim() {
     // Nor another disclosed claim of the same name.
     let a = disclosure(json!(["salt1", "x", 1]));
     let b = disclosure(json!(["salt2", "x", 2]));
-    let sd_jwt = crafted(vc_header(), json!({"_sd": [digest(&a), digest(&b)]}), &[a, b]);
+    let sd_jwt = crafted(
+        vc_header(),
+        json!({"_sd": [digest(&a), digest(&b)]}),
+        &[a, b],
+    );
     assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::ClaimOverwrite]);
 }
 
@@ -321,7 +374,11 @@ fn rule_disclosure_with_reserved_claim_name_is_rejected() {
     for name in ["_sd", "..."] {
         let d = disclosure(json!(["salt1", name, ["x"]]));
         let sd_jwt = crafted(vc_header(), json!({"_sd": [digest(&d)]}), &[d]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::ReservedClaimName], "{name}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::ReservedClaimName],
+            "{name}"
+        );
     }
 }
 
@@ -330,16 +387,29 @@ fn rule_element_counts_3_for_properties_2_for_array_elements() {
     // A 2-element (array-element) disclosure referenced from `_sd`.
     let two = disclosure(json!(["salt1", "DE"]));
     let sd_jwt = crafted(vc_header(), json!({"_sd": [digest(&two)]}), &[two]);
-    assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::DisclosureMalformed]);
+    assert_eq!(
+        codes(&sd_jwt, &no_kb()),
+        vec![FailureCode::DisclosureMalformed]
+    );
     // A 3-element (property) disclosure referenced from an array.
     let three = disclosure(json!(["salt1", "country", "DE"]));
-    let sd_jwt = crafted(vc_header(), json!({"n": [{"...": digest(&three)}]}), &[three]);
-    assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::DisclosureMalformed]);
+    let sd_jwt = crafted(
+        vc_header(),
+        json!({"n": [{"...": digest(&three)}]}),
+        &[three],
+    );
+    assert_eq!(
+        codes(&sd_jwt, &no_kb()),
+        vec![FailureCode::DisclosureMalformed]
+    );
     // 1 and 4 elements.
     for bad in [json!(["salt1"]), json!(["salt1", "a", 1, 2])] {
         let d = disclosure(bad);
         let sd_jwt = crafted(vc_header(), json!({"_sd": [digest(&d)]}), &[d]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::DisclosureMalformed]);
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::DisclosureMalformed]
+        );
     }
 }
 
@@ -353,7 +423,11 @@ fn rule_malformed_digest_structures_are_rejected() {
         json!({"...": "abc"}),
     ] {
         let sd_jwt = crafted(vc_header(), payload.clone(), &[]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::Malformed], "{payload}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::Malformed],
+            "{payload}"
+        );
     }
 }
 
@@ -414,12 +488,25 @@ fn rule_kb_jwt_without_cnf_cannot_verify() {
 fn rule_kb_jwt_iat_within_the_window() {
     let sd_jwt = SdJwt::parse(issued().as_str()).unwrap();
     let now = ISSUED + 60;
-    for (iat, ok) in [(now - 300, true), (now - 301, false), (now, true), (now + 1, false)] {
+    for (iat, ok) in [
+        (now - 300, true),
+        (now - 301, false),
+        (now, true),
+        (now + 1, false),
+    ] {
         let presentation = sd_jwt
             .present_with_key_binding(&[], &holder_key(), VERIFIER, NONCE, at(iat))
             .unwrap();
-        let expected = if ok { vec![] } else { vec![FailureCode::KeyBindingStale] };
-        assert_eq!(codes(&presentation, &vc_verify_options()), expected, "iat {iat}");
+        let expected = if ok {
+            vec![]
+        } else {
+            vec![FailureCode::KeyBindingStale]
+        };
+        assert_eq!(
+            codes(&presentation, &vc_verify_options()),
+            expected,
+            "iat {iat}"
+        );
     }
 }
 
@@ -430,7 +517,10 @@ fn rule_nonce_must_equal_the_verifiers() {
         audience: VERIFIER.into(),
         nonce: "another-nonce".into(),
     };
-    assert_eq!(codes(&kb_presentation(), &options), vec![FailureCode::NonceMismatch]);
+    assert_eq!(
+        codes(&kb_presentation(), &options),
+        vec![FailureCode::NonceMismatch]
+    );
 }
 
 #[test]
@@ -440,7 +530,10 @@ fn rule_aud_must_equal_the_verifier() {
         audience: "https://other-verifier.example".into(),
         nonce: NONCE.into(),
     };
-    assert_eq!(codes(&kb_presentation(), &options), vec![FailureCode::AudienceMismatch]);
+    assert_eq!(
+        codes(&kb_presentation(), &options),
+        vec![FailureCode::AudienceMismatch]
+    );
 }
 
 #[test]
@@ -451,12 +544,18 @@ fn rule_sd_hash_covers_the_exact_presented_string() {
     let mut parts: Vec<&str> = sd.split('~').collect();
     parts.remove(1);
     let fewer = format!("{}~{kb}", parts.join("~"));
-    assert_eq!(codes(&fewer, &vc_verify_options()), vec![FailureCode::SdHashMismatch]);
+    assert_eq!(
+        codes(&fewer, &vc_verify_options()),
+        vec![FailureCode::SdHashMismatch]
+    );
     // Reorder the disclosures: the same set, another string.
     let mut parts: Vec<&str> = sd.split('~').collect();
     parts[1..].reverse();
     let reordered = format!("{}~{kb}", parts.join("~"));
-    assert_eq!(codes(&reordered, &vc_verify_options()), vec![FailureCode::SdHashMismatch]);
+    assert_eq!(
+        codes(&reordered, &vc_verify_options()),
+        vec![FailureCode::SdHashMismatch]
+    );
     // The same KB-JWT moved onto another presentation of the same credential.
     let other = SdJwt::parse(issued().as_str())
         .unwrap()
@@ -484,7 +583,10 @@ fn rule_kb_jwt_with_alg_none_is_refused() {
 
 #[test]
 fn rule_holder_signs_only_with_the_cnf_key() {
-    let presentation = SdJwt::parse(issued().as_str()).unwrap().present(&[]).unwrap();
+    let presentation = SdJwt::parse(issued().as_str())
+        .unwrap()
+        .present(&[])
+        .unwrap();
     let other = Ed25519SigningKey::from_seed(&[9; 32]);
     assert_eq!(
         add_key_binding(&presentation, &other, VERIFIER, NONCE, at(ISSUED)),
@@ -503,13 +605,25 @@ fn rule_holder_signs_only_with_the_cnf_key() {
 fn rule_vct_is_required() {
     let mut payload = json!({"iss": "https://issuer.example", "iat": ISSUED});
     let jwt = sign_issuer_jwt(vc_header(), payload.clone(), &issuer_key());
-    assert_eq!(codes(&format!("{jwt}~"), &no_kb()), vec![FailureCode::TypeInvalid]);
+    assert_eq!(
+        codes(&format!("{jwt}~"), &no_kb()),
+        vec![FailureCode::TypeInvalid]
+    );
     payload["vct"] = json!(42);
     let jwt = sign_issuer_jwt(vc_header(), payload, &issuer_key());
-    assert_eq!(codes(&format!("{jwt}~"), &no_kb()), vec![FailureCode::TypeInvalid]);
     assert_eq!(
-        issue_sd_jwt_vc(person(), &[], &SdJwtVcOptions::new(""), &issuer_key(), &mut rng())
-            .unwrap_err(),
+        codes(&format!("{jwt}~"), &no_kb()),
+        vec![FailureCode::TypeInvalid]
+    );
+    assert_eq!(
+        issue_sd_jwt_vc(
+            person(),
+            &[],
+            &SdJwtVcOptions::new(""),
+            &issuer_key(),
+            &mut rng()
+        )
+        .unwrap_err(),
         SdJwtError::ConflictingClaim
     );
 }
@@ -525,7 +639,11 @@ fn rule_registered_claims_are_never_disclosable_at_issuance() {
             &mut rng(),
         )
         .unwrap_err();
-        assert_eq!(err, SdJwtError::NotDisclosable(ClaimPath::keys([name])), "{name}");
+        assert_eq!(
+            err,
+            SdJwtError::NotDisclosable(ClaimPath::keys([name])),
+            "{name}"
+        );
     }
     // Nor below them (e.g. cnf.jwk).
     assert!(matches!(
@@ -548,7 +666,10 @@ fn rule_registered_claims_are_never_disclosable_at_verification() {
         ("exp", json!(ISSUED + 1000)),
         ("nbf", json!(ISSUED)),
         ("cnf", json!({"jwk": holder_key().public_key().to_jwk()})),
-        ("status", json!({"status_list": {"idx": 1, "uri": "https://s.example/1"}})),
+        (
+            "status",
+            json!({"status_list": {"idx": 1, "uri": "https://s.example/1"}}),
+        ),
     ] {
         let d = disclosure(json!(["salt1", name, value]));
         let mut payload = json!({"_sd": [digest(&d)]});
@@ -569,7 +690,11 @@ fn rule_registered_claims_are_never_disclosable_at_verification() {
 #[test]
 fn rule_issuer_refuses_reserved_names_and_header_parameters() {
     let options = IssueOptions::default();
-    for payload in [json!({"_sd": 1}), json!({"a": {"...": 1}}), json!({"_sd_alg": "sha-256"})] {
+    for payload in [
+        json!({"_sd": 1}),
+        json!({"a": {"...": 1}}),
+        json!({"_sd_alg": "sha-256"}),
+    ] {
         assert_eq!(
             issue(obj(payload), &[], &options, &issuer_key(), &mut rng()).unwrap_err(),
             SdJwtError::ReservedClaimName
@@ -579,32 +704,60 @@ fn rule_issuer_refuses_reserved_names_and_header_parameters() {
         let mut options = IssueOptions::default();
         options.extra_header.insert(name.into(), json!("x"));
         assert_eq!(
-            issue(obj(json!({"a": 1})), &[], &options, &issuer_key(), &mut rng()).unwrap_err(),
+            issue(
+                obj(json!({"a": 1})),
+                &[],
+                &options,
+                &issuer_key(),
+                &mut rng()
+            )
+            .unwrap_err(),
             SdJwtError::ReservedHeaderParameter,
             "{name}"
         );
     }
     // A path that selects nothing is an error, not silently a plain claim.
     assert_eq!(
-        issue(obj(json!({"a": 1})), &[ClaimPath::keys(["b"])], &options, &issuer_key(), &mut rng())
-            .unwrap_err(),
+        issue(
+            obj(json!({"a": 1})),
+            &[ClaimPath::keys(["b"])],
+            &options,
+            &issuer_key(),
+            &mut rng()
+        )
+        .unwrap_err(),
         SdJwtError::PathNotFound(ClaimPath::keys(["b"]))
     );
 }
 
 #[test]
 fn rule_status_claim_must_be_a_status_list_reference() {
-    for status in [json!("revoked"), json!({"status_list": {"idx": -1, "uri": "https://s"}}),
-        json!({"status_list": {"idx": 1}}), json!({"other": {}})] {
+    for status in [
+        json!("revoked"),
+        json!({"status_list": {"idx": -1, "uri": "https://s"}}),
+        json!({"status_list": {"idx": 1}}),
+        json!({"other": {}}),
+    ] {
         let sd_jwt = crafted(vc_header(), json!({"status": status}), &[]);
-        assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::StatusUnavailable], "{status}");
+        assert_eq!(
+            codes(&sd_jwt, &no_kb()),
+            vec![FailureCode::StatusUnavailable],
+            "{status}"
+        );
     }
 }
 
 #[test]
 fn rule_cnf_must_be_a_usable_key() {
-    let sd_jwt = crafted(vc_header(), json!({"cnf": {"jwk": {"kty": "RSA", "n": "x", "e": "AQAB"}}}), &[]);
-    assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::HolderKeyInvalid]);
+    let sd_jwt = crafted(
+        vc_header(),
+        json!({"cnf": {"jwk": {"kty": "RSA", "n": "x", "e": "AQAB"}}}),
+        &[],
+    );
+    assert_eq!(
+        codes(&sd_jwt, &no_kb()),
+        vec![FailureCode::HolderKeyInvalid]
+    );
 }
 
 // --- issuer key by DID resolution ---
@@ -616,7 +769,11 @@ struct Resolver {
 }
 
 impl KeyResolver for Resolver {
-    fn resolve_key(&self, vm: &str, relationship: Relationship) -> Result<PublicKey, KeyResolutionError> {
+    fn resolve_key(
+        &self,
+        vm: &str,
+        relationship: Relationship,
+    ) -> Result<PublicKey, KeyResolutionError> {
         if vm == format!("{}#key-1", self.did) {
             if relationship == Relationship::AssertionMethod {
                 Ok(self.key.clone())
@@ -633,9 +790,15 @@ fn did_issued(iss: &str, kid: Option<&str>) -> String {
     let mut options = vc_options(&holder_key());
     options.iss = Some(iss.into());
     options.kid = kid.map(str::to_owned);
-    issue_sd_jwt_vc(person(), &person_disclosable(), &options, &issuer_key(), &mut rng())
-        .unwrap()
-        .into_string()
+    issue_sd_jwt_vc(
+        person(),
+        &person_disclosable(),
+        &options,
+        &issuer_key(),
+        &mut rng(),
+    )
+    .unwrap()
+    .into_string()
 }
 
 fn resolver() -> Resolver {
@@ -647,7 +810,8 @@ fn resolver() -> Resolver {
 }
 
 fn resolve_codes(presentation: &str, resolver: &Resolver) -> Result<Vec<FailureCode>, SdJwtError> {
-    verify(presentation, IssuerKey::Resolver(resolver), &no_kb()).map(|r| r.report().failure_codes())
+    verify(presentation, IssuerKey::Resolver(resolver), &no_kb())
+        .map(|r| r.report().failure_codes())
 }
 
 #[test]
@@ -663,7 +827,10 @@ fn rule_issuer_key_via_resolver_from_kid_under_assertion_method() {
 #[test]
 fn rule_issuer_key_of_another_did_is_refused() {
     // The token names a key of the attacker's DID while claiming the issuer's `iss`.
-    let resolver = Resolver { did: "did:example:attacker", ..resolver() };
+    let resolver = Resolver {
+        did: "did:example:attacker",
+        ..resolver()
+    };
     let sd_jwt = did_issued("did:example:issuer", Some("did:example:attacker#key-1"));
     assert_eq!(
         resolve_codes(&sd_jwt, &resolver),
@@ -675,9 +842,15 @@ fn rule_issuer_key_of_another_did_is_refused() {
 fn rule_issuer_key_needs_a_did_issuer_and_a_kid() {
     let resolver = resolver();
     let no_kid = did_issued("did:example:issuer", None);
-    assert_eq!(resolve_codes(&no_kid, &resolver), Ok(vec![FailureCode::VerificationMethodInvalid]));
+    assert_eq!(
+        resolve_codes(&no_kid, &resolver),
+        Ok(vec![FailureCode::VerificationMethodInvalid])
+    );
     let https_iss = did_issued("https://issuer.example", Some("did:example:issuer#key-1"));
-    assert_eq!(resolve_codes(&https_iss, &resolver), Ok(vec![FailureCode::VerificationMethodInvalid]));
+    assert_eq!(
+        resolve_codes(&https_iss, &resolver),
+        Ok(vec![FailureCode::VerificationMethodInvalid])
+    );
 }
 
 #[test]
@@ -685,14 +858,24 @@ fn rule_issuer_key_not_under_assertion_method_or_unknown_is_invalid() {
     struct AuthOnly(PublicKey);
     impl KeyResolver for AuthOnly {
         fn resolve_key(&self, _: &str, r: Relationship) -> Result<PublicKey, KeyResolutionError> {
-            if r == Relationship::Authentication { Ok(self.0.clone()) } else { Err(KeyResolutionError::NotAuthorized) }
+            if r == Relationship::Authentication {
+                Ok(self.0.clone())
+            } else {
+                Err(KeyResolutionError::NotAuthorized)
+            }
         }
     }
     let sd_jwt = did_issued("did:example:issuer", Some("#key-1"));
     let result = verify(&sd_jwt, IssuerKey::Resolver(&AuthOnly(pinned())), &no_kb()).unwrap();
-    assert_eq!(result.report().failure_codes(), vec![FailureCode::VerificationMethodInvalid]);
+    assert_eq!(
+        result.report().failure_codes(),
+        vec![FailureCode::VerificationMethodInvalid]
+    );
     let sd_jwt = did_issued("did:example:issuer", Some("#key-2"));
-    assert_eq!(resolve_codes(&sd_jwt, &resolver()), Ok(vec![FailureCode::VerificationMethodInvalid]));
+    assert_eq!(
+        resolve_codes(&sd_jwt, &resolver()),
+        Ok(vec![FailureCode::VerificationMethodInvalid])
+    );
 }
 
 #[test]
@@ -704,23 +887,40 @@ fn rule_unresolvable_issuer_is_could_not_check() {
     let sd_jwt = did_issued("did:example:issuer", Some("#key-9"));
     assert_eq!(
         resolve_codes(&sd_jwt, &resolver),
-        Err(SdJwtError::KeyResolution(KeyResolutionError::ResolutionFailed))
+        Err(SdJwtError::KeyResolution(
+            KeyResolutionError::ResolutionFailed
+        ))
     );
 }
 
 #[test]
 fn rule_wrong_resolved_key_fails_the_signature() {
-    let resolver = Resolver { key: holder_key().public_key(), ..resolver() };
+    let resolver = Resolver {
+        key: holder_key().public_key(),
+        ..resolver()
+    };
     let sd_jwt = did_issued("did:example:issuer", Some("#key-1"));
-    assert_eq!(resolve_codes(&sd_jwt, &resolver), Ok(vec![FailureCode::SignatureInvalid]));
+    assert_eq!(
+        resolve_codes(&sd_jwt, &resolver),
+        Ok(vec![FailureCode::SignatureInvalid])
+    );
 }
 
 // --- structure ---
 
 #[test]
 fn rule_malformed_serializations_are_rejected_not_errors() {
-    let jwt = SdJwt::parse(issued().as_str()).unwrap().issuer_jwt().to_owned();
-    for bad in [String::new(), jwt.clone(), format!("~{jwt}"), format!("{jwt}~~"), "a.b.c~".into()] {
+    let jwt = SdJwt::parse(issued().as_str())
+        .unwrap()
+        .issuer_jwt()
+        .to_owned();
+    for bad in [
+        String::new(),
+        jwt.clone(),
+        format!("~{jwt}"),
+        format!("{jwt}~~"),
+        "a.b.c~".into(),
+    ] {
         let result = check(&bad, &no_kb());
         assert!(!result.is_verified(), "{bad}");
         assert!(result.claims().is_none());
@@ -732,7 +932,10 @@ fn rule_claims_only_from_a_verified_result() {
     let mut options = vc_verify_options();
     options.now = at(ISSUED + 400 * 86_400);
     let result = check(&kb_presentation(), &options);
-    assert_eq!(result.report().failure_codes(), vec![FailureCode::Expired, FailureCode::KeyBindingStale]);
+    assert_eq!(
+        result.report().failure_codes(),
+        vec![FailureCode::Expired, FailureCode::KeyBindingStale]
+    );
     assert!(result.claims().is_none());
     assert!(result.clone().into_claims().is_none());
     assert!(result.holder_key().is_none());

@@ -12,7 +12,10 @@ use serde_json::Value;
 use super::common::at;
 
 fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/vectors/sd-jwt/spec-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/vectors/sd-jwt/spec-vectors.json"
+    );
     let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     file["vectors"].as_array().unwrap().clone()
 }
@@ -44,7 +47,12 @@ fn options_for(v: &Value) -> VerifyOptions {
 
 fn run(v: &Value, options: &VerifyOptions) -> SdJwtVerification {
     let key = PublicKey::from_jwk(&v["issuer_jwk"]).unwrap();
-    verify(v["sd_jwt"].as_str().unwrap(), IssuerKey::Pinned(&key), options).unwrap()
+    verify(
+        v["sd_jwt"].as_str().unwrap(),
+        IssuerKey::Pinned(&key),
+        options,
+    )
+    .unwrap()
 }
 
 /// Verifies the example and, for presentations, compares with the expected payload.
