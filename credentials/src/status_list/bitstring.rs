@@ -560,12 +560,17 @@ pub struct BitstringValidation {
     /// `minimumNumberOfEntries` (section 3.2 step 2): 131,072 unless an ecosystem
     /// specification establishes a different lower bound.
     pub minimum_entries: usize,
+    /// Refuse list credentials without an `id`. Off by default: the specification makes the
+    /// `id` optional and the W3C test-suite fixtures carry none; a list *with* an `id` must
+    /// always match the entry's `statusListCredential`.
+    pub require_list_id: bool,
 }
 
 impl Default for BitstringValidation {
     fn default() -> Self {
         Self {
             minimum_entries: MIN_ENTRIES,
+            require_list_id: false,
         }
     }
 }
@@ -686,10 +691,17 @@ impl BitstringStatusListCredential {
         now: DateTime<Utc>,
         options: &BitstringValidation,
     ) -> Result<BitstringStatus, StatusListError> {
-        // The list must be the one the entry references (section 2.2 `id`): a list signed by
-        // the same issuer for another URL must not answer for this entry.
-        if self.id.as_deref() != Some(entry.status_list_credential.as_str()) {
-            return Err(StatusListError::ListCredentialMismatch);
+        // The list must be the one the entry references (section 2.2 `id`, which "MAY" match
+        // `statusListCredential`): a list signed by the same issuer for another URL must not
+        // answer for this entry. Without an `id`, only the caller's fetch binds the list.
+        match &self.id {
+            Some(id) if *id != entry.status_list_credential => {
+                return Err(StatusListError::ListCredentialMismatch);
+            }
+            None if options.require_list_id => {
+                return Err(StatusListError::ListCredentialMismatch);
+            }
+            _ => {}
         }
         // Step 5: the entry's purpose is one of the list's purposes.
         if !self.purposes.contains(&entry.status_purpose) {

@@ -191,7 +191,7 @@ fn purpose_not_served_by_the_list_is_refused() {
 }
 
 #[test]
-fn list_credential_with_another_or_no_id_is_refused() {
+fn list_credential_with_another_id_is_refused() {
     let list = BitstringStatusList::new(MIN_ENTRIES, 1).unwrap();
     let mut credential = params(vec![StatusPurpose::Revocation]).unsigned_credential(&list);
     let entry = BitstringStatusListEntry::new(
@@ -203,12 +203,76 @@ fn list_credential_with_another_or_no_id_is_refused() {
         check_status(&entry, &credential, now()),
         Err(StatusListError::ListCredentialMismatch)
     );
+    // Section 2.2: the `id` is optional; without one the list is accepted unless the caller
+    // requires it.
     credential.as_object_mut().unwrap().remove("id");
     let entry = BitstringStatusListEntry::new(LIST_URL, StatusPurpose::Revocation, 1);
+    assert!(check_status(&entry, &credential, now()).unwrap().is_valid());
+    let strict = BitstringValidation {
+        require_list_id: true,
+        ..BitstringValidation::default()
+    };
+    let parsed = BitstringStatusListCredential::from_json(&credential).unwrap();
     assert_eq!(
-        check_status(&entry, &credential, now()),
+        parsed.check_with(&entry, now(), &strict),
         Err(StatusListError::ListCredentialMismatch)
     );
+}
+
+/// `w3c/vc-bitstring-status-list-test-suite` `fixtures/status-credentials/
+/// single-purpose-ok.jsonld` (commit 25c06363): a list produced by another implementation
+/// whose README states that indexes 201, 94023 and 57444 are set. Its `encodedList` predates
+/// the multibase `u` prefix.
+const W3C_SUITE_ENCODED_LIST: &str = "H4sIACbOo2YC_-3QMREAMAgEsGerLPyrQgFjB-4SCUkWHQAAAAAAAOCwpwAAAADgrFIAAAAAAAAAAAAAAAAA3wxvOeOvqGEAAA";
+
+#[test]
+fn w3c_test_suite_list_has_indexes_201_94023_57444_set() {
+    // Without the `u` prefix the value is not multibase (section 2.2 `encodedList`).
+    assert_eq!(
+        BitstringStatusList::decode(W3C_SUITE_ENCODED_LIST, 1),
+        Err(StatusListError::NotMultibaseBase64Url)
+    );
+    let list = BitstringStatusList::decode(&format!("u{W3C_SUITE_ENCODED_LIST}"), 1).unwrap();
+    assert_eq!(list.len(), 200_000);
+    let set: Vec<usize> = (0..list.len())
+        .filter(|i| list.get(*i).unwrap() == 1)
+        .collect();
+    assert_eq!(set, vec![201, 57444, 94023]);
+    // The fixture credential (multi-purpose variant), checked for the suite's
+    // `should-be-revoked.jsonld` entry (index 201) and for an unset index.
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "credentialSubject": {
+            "type": "BitstringStatusList",
+            "statusPurpose": ["revocation", "suspension"],
+            "encodedList": format!("u{W3C_SUITE_ENCODED_LIST}")
+        }
+    });
+    let url =
+        "https://w3c-ccg.github.io/vc-api/fixtures/credentials/status/purpose-single-ok.jsonld";
+    let revoked = BitstringStatusListEntry::new(url, StatusPurpose::Revocation, 201);
+    assert_eq!(check_status(&revoked, &credential, now()).unwrap().value, 1);
+    let suspended = BitstringStatusListEntry::new(url, StatusPurpose::Suspension, 94023);
+    assert_eq!(
+        check_status(&suspended, &credential, now()).unwrap().value,
+        1
+    );
+    let fine = BitstringStatusListEntry::new(url, StatusPurpose::Revocation, 202);
+    assert!(check_status(&fine, &credential, now()).unwrap().is_valid());
+}
+
+#[test]
+fn w3c_test_suite_short_list_is_refused() {
+    // `fixtures/status-credentials/short-encoded-list-fail.jsonld`: STATUS_LIST_LENGTH_ERROR.
+    let short = "uH4sIAN7Lo2YC_2NgwAEAjw7P6RkAAAA";
+    assert!(matches!(
+        BitstringStatusList::decode(short, 1),
+        Err(StatusListError::ListTooSmall {
+            minimum: MIN_ENTRIES,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -383,6 +447,7 @@ fn too_small_list_is_refused_at_construction_and_at_validation() {
     let parsed = BitstringStatusListCredential::from_json(&credential).unwrap();
     let lenient = BitstringValidation {
         minimum_entries: 1024,
+        ..BitstringValidation::default()
     };
     assert!(
         parsed
