@@ -209,6 +209,69 @@ fn section_5_1_example_token(signer: &dyn Signer) -> String {
     sign_compact(header, &payload, signer)
 }
 
+/// Section 8.2 example response body: a Status List Token signed (ES256, `kid` "12") by the
+/// draft's example key.
+const SECTION_8_2_TOKEN: &str = concat!(
+    "eyJhbGciOiJFUzI1NiIsImtpZCI6IjEyIiwidHlwIjoic3RhdHVzbGlzdCtqd3QifQ.e",
+    "yJleHAiOjIyOTE3MjAxNzAsImlhdCI6MTY4NjkyMDE3MCwiaXNzIjoiaHR0cHM6Ly9le",
+    "GFtcGxlLmNvbSIsInN0YXR1c19saXN0Ijp7ImJpdHMiOjEsImxzdCI6ImVOcmJ1UmdBQ",
+    "WhjQlhRIn0sInN1YiI6Imh0dHBzOi8vZXhhbXBsZS5jb20vc3RhdHVzbGlzdHMvMSIsI",
+    "nR0bCI6NDMyMDB9.2lKUUNG503R9htu4aHAYi7vjmr3sgApbfoDvPrl65N3URUO1EYqq",
+    "Ql45Jfzd-Av4QzlKa3oVALpLwOEUOq-U_g",
+);
+
+/// The public part of the draft's example key (`src/util.py` in the draft's repository).
+fn draft_example_key() -> PublicKey {
+    PublicKey::from_jwk(&json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": "I3HWm_0Ds1dPMI-IWmf4mBmH-YaeAVbPVu7vB27CxXo",
+        "y": "6N_d5Elj9bs1htgV3okJKIdbHEpkgTmAluYKJemzn1M"
+    }))
+    .unwrap()
+}
+
+#[test]
+fn section_8_2_example_status_list_token_verifies_with_the_draft_key() {
+    let key = draft_example_key();
+    let now = 1686920170;
+    let verified = verify_status_list_token(
+        SECTION_8_2_TOKEN,
+        URI,
+        IssuerKey::Key(&key),
+        now,
+        &small_lists(),
+    )
+    .unwrap();
+    assert_eq!(verified.iss.as_deref(), Some("https://example.com"));
+    assert_eq!(verified.ttl, Some(43200));
+    assert_eq!(verified.list.as_bytes(), &[0xb9, 0xa3]);
+    assert_eq!(verified.status(0).unwrap(), TokenStatus::Invalid);
+    assert_eq!(verified.status(1).unwrap(), TokenStatus::Valid);
+    // Expired at its `exp`; a different key does not verify it.
+    assert_eq!(
+        verify_status_list_token(
+            SECTION_8_2_TOKEN,
+            URI,
+            IssuerKey::Key(&key),
+            2291720170,
+            &small_lists()
+        ),
+        Err(StatusListError::Expired)
+    );
+    let other = P256SigningKey::from_bytes(&[5; 32]).unwrap().public_key();
+    assert_eq!(
+        verify_status_list_token(
+            SECTION_8_2_TOKEN,
+            URI,
+            IssuerKey::Key(&other),
+            now,
+            &small_lists()
+        ),
+        Err(StatusListError::Jws(JwsError::SignatureInvalid))
+    );
+}
+
 fn small_lists() -> TokenValidation {
     TokenValidation {
         minimum_entries: 16,
