@@ -45,6 +45,12 @@ pub const KB_JWT_TYP: &str = "kb+jwt";
 pub const NEVER_DISCLOSABLE: [&str; 7] =
     ["iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"];
 
+/// How deeply claims may nest, counting both JSON nesting and disclosures whose values hold
+/// further digests. Bounds the recursion of issuer, holder and verifier: an attacker can chain
+/// disclosures without any signature (each is checked against a digest only), and every
+/// check runs, so the bound must hold before the signature is known to be good.
+pub const MAX_NESTING_DEPTH: usize = 64;
+
 pub(crate) const SD_CLAIM: &str = "_sd";
 pub(crate) const SD_ALG_CLAIM: &str = "_sd_alg";
 
@@ -98,6 +104,9 @@ pub enum SdJwtError {
     /// The issuer key could not be resolved now (could not check, not "invalid").
     #[error("issuer key resolution failed: {0}")]
     KeyResolution(KeyResolutionError),
+    /// Claims nest deeper than [`MAX_NESTING_DEPTH`].
+    #[error("claims nest too deeply")]
+    NestingTooDeep,
     /// The verification options allow no algorithm.
     #[error("invalid verification options")]
     InvalidOptions,

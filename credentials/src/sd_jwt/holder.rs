@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::disclosure::{Disclosure, HashAlg};
 use super::path::{ClaimPath, PathElement};
-use super::{KB_JWT_TYP, SD_ALG_CLAIM, SD_CLAIM, SdJwtError};
+use super::{KB_JWT_TYP, MAX_NESTING_DEPTH, SD_ALG_CLAIM, SD_CLAIM, SdJwtError};
 use crate::jose::{CompactJws, sign_compact};
 use crate::keys::{PublicKey, Signer};
 
@@ -292,6 +292,9 @@ impl<'a> Walker<'a> {
         chain: &mut Vec<usize>,
     ) -> Result<(), SdJwtError> {
         path.push(element);
+        if path.elements().len() > MAX_NESTING_DEPTH {
+            return Err(SdJwtError::NestingTooDeep);
+        }
         if let Some(index) = own {
             chain.push(index);
             self.own.insert(index, path.clone());

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::disclosure::{Disclosure, HashAlg, RESERVED_CLAIM_NAMES};
 use super::path::{ClaimPath, PathElement};
-use super::{SD_ALG_CLAIM, SD_CLAIM, SdJwtError};
+use super::{MAX_NESTING_DEPTH, SD_ALG_CLAIM, SD_CLAIM, SdJwtError};
 use crate::base64url;
 use crate::jose::sign_compact;
 use crate::keys::Signer;
@@ -195,6 +195,9 @@ impl<R: RngCore + CryptoRng + ?Sized> Encoder<'_, R> {
     }
 
     fn value(&mut self, value: &Value, location: &mut ClaimPath) -> Result<Value, SdJwtError> {
+        if location.elements().len() > MAX_NESTING_DEPTH {
+            return Err(SdJwtError::NestingTooDeep);
+        }
         match value {
             Value::Object(map) => self.object(map, location).map(Value::Object),
             Value::Array(items) => self.array(items, location).map(Value::Array),

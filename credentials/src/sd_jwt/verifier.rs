@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use super::disclosure::{Disclosure, HashAlg, RESERVED_CLAIM_NAMES};
 use super::holder::{array_element_digest, split};
 use super::{
-    KB_JWT_TYP, NEVER_DISCLOSABLE, SD_ALG_CLAIM, SD_CLAIM, SD_JWT_VC_TYP, SdJwtError,
-    StatusListReference,
+    KB_JWT_TYP, MAX_NESTING_DEPTH, NEVER_DISCLOSABLE, SD_ALG_CLAIM, SD_CLAIM, SD_JWT_VC_TYP,
+    SdJwtError, StatusListReference,
 };
 use crate::jose::{Algorithm, CompactJws, JwsError};
 use crate::keys::PublicKey;
@@ -527,6 +527,7 @@ fn process(
         by_digest,
         seen: HashSet::new(),
         never_disclosable,
+        depth: 0,
     };
     let claims = processor.object(payload, true)?;
     // Step 3.5: every disclosure must be referenced, directly or through other disclosures.
@@ -546,6 +547,7 @@ struct Processor<'a> {
     used: Vec<bool>,
     seen: HashSet<String>,
     never_disclosable: &'a [&'a str],
+    depth: usize,
 }
 
 impl Processor<'_> {
@@ -565,11 +567,17 @@ impl Processor<'_> {
     }
 
     fn value(&mut self, value: &Value) -> Result<Value, Failure> {
-        match value {
+        if self.depth >= MAX_NESTING_DEPTH {
+            return Err(fail(FailureCode::Malformed, "claims nest too deeply"));
+        }
+        self.depth += 1;
+        let processed = match value {
             Value::Object(map) => self.object(map, false).map(Value::Object),
             Value::Array(items) => self.array(items).map(Value::Array),
             other => Ok(other.clone()),
-        }
+        };
+        self.depth -= 1;
+        processed
     }
 
     fn object(

@@ -941,3 +941,54 @@ fn rule_claims_only_from_a_verified_result() {
     assert!(result.holder_key().is_none());
     assert!(!result.is_key_bound());
 }
+
+// --- resource bounds ---
+
+/// A chain of `n` disclosures, each holding the digest of the next.
+fn disclosure_chain(n: usize) -> (String, Vec<String>) {
+    let mut disclosures = Vec::new();
+    let mut inner = json!("leaf");
+    for i in 0..n {
+        let d = disclosure(json!([format!("salt{i}"), "a", inner]));
+        inner = json!({"_sd": [digest(&d)]});
+        disclosures.push(d);
+    }
+    let top = disclosures.last().map(|d| digest(d)).unwrap();
+    (top, disclosures)
+}
+
+#[test]
+fn rule_disclosure_chains_are_bounded_before_the_signature_is_known() {
+    // Unsigned garbage must not be able to exhaust the stack: the chain is processed (every
+    // check runs) but cut at MAX_NESTING_DEPTH.
+    let (top, disclosures) = disclosure_chain(5_000);
+    let sd_jwt = crafted(vc_header(), json!({"_sd": [top]}), &disclosures);
+    assert_eq!(codes(&sd_jwt, &no_kb()), vec![FailureCode::Malformed]);
+    assert_eq!(
+        SdJwt::parse(&sd_jwt).unwrap().disclosable_paths(),
+        Err(SdJwtError::NestingTooDeep)
+    );
+    // A chain within the bound is fine.
+    let (top, disclosures) = disclosure_chain(20);
+    let sd_jwt = crafted(vc_header(), json!({"_sd": [top]}), &disclosures);
+    assert_eq!(codes(&sd_jwt, &no_kb()), vec![]);
+}
+
+#[test]
+fn rule_issuer_refuses_claims_nested_too_deeply() {
+    let mut deep = json!(1);
+    for _ in 0..(credentials::sd_jwt::MAX_NESTING_DEPTH + 1) {
+        deep = json!({"a": deep});
+    }
+    assert_eq!(
+        issue(
+            obj(deep),
+            &[],
+            &IssueOptions::default(),
+            &issuer_key(),
+            &mut rng()
+        )
+        .unwrap_err(),
+        SdJwtError::NestingTooDeep
+    );
+}
