@@ -164,13 +164,20 @@ async fn dangerous_override_serves_localhost_and_keeps_the_other_protections() {
     assert_eq!(resolved.id().as_str(), did);
     assert_eq!(requests.load(Ordering::SeqCst), 1);
 
+    // The loopback literal is served too, with the override only.
+    let literal = Url::parse(&format!("http://127.0.0.1:{port}/.well-known/did.json")).unwrap();
+    let response = client.get(&literal, 16 * 1024).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, doc.as_bytes());
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+
     // A redirect is returned, not followed: one request only.
     let err = resolver
         .resolve_web(&format!("{did}:moved"))
         .await
         .unwrap_err();
     assert_eq!(err, ResolutionError::Http(HttpError::Redirect));
-    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
 
     let err = resolver
         .resolve_web(&format!("{did}:wrong"))
@@ -199,4 +206,25 @@ async fn dangerous_override_serves_localhost_and_keeps_the_other_protections() {
             "{url}: {got:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_real_client_times_out_on_a_server_that_never_answers() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts connections and holds them open without ever answering.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = ReqwestHttpClient::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .dangerous()
+        .allow_loopback()
+        .build()
+        .unwrap();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/did.json")).unwrap();
+    assert_eq!(client.get(&url, 1024).await, Err(HttpError::Timeout));
 }

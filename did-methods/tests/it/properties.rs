@@ -94,3 +94,84 @@ fn generated_did_key_signs_and_resolves() {
     assert!(did.did().as_str().starts_with("did:key:z6Mk"));
     assert_eq!(did.public_key(), &signing.public_key());
 }
+
+/// Arbitrary JSON biased towards DID document member names and values.
+fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{Value, json};
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[a-zA-Z0-9#:._%-]{0,16}".prop_map(Value::String),
+        Just(json!("did:example:a")),
+        Just(json!("did:example:a#k")),
+        Just(json!("#k")),
+        Just(json!("Multikey")),
+        Just(json!("JsonWebKey2020")),
+        Just(json!("z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp")),
+    ];
+    let key = prop_oneof![
+        Just("id"),
+        Just("type"),
+        Just("controller"),
+        Just("verificationMethod"),
+        Just("assertionMethod"),
+        Just("authentication"),
+        Just("keyAgreement"),
+        Just("publicKeyMultibase"),
+        Just("publicKeyJwk"),
+        Just("publicKeyBase58"),
+        Just("@context"),
+        Just("service"),
+        Just("alsoKnownAs"),
+        Just("other"),
+    ]
+    .prop_map(String::from);
+    leaf.prop_recursive(4, 96, 8, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((key.clone(), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Harness: untrusted DID documents never panic the parser, and whatever is accepted
+    /// serializes to a document that parses to the same serialization.
+    #[test]
+    fn document_parsing_is_total_and_stable(value in arb_json()) {
+        if let Ok(doc) = DidDocument::from_json(&value) {
+            let out = doc.to_json();
+            let again = DidDocument::from_json(&out).unwrap();
+            prop_assert_eq!(again.to_json(), out);
+            for vm in doc.verification_methods() {
+                let _ = doc.resolve_key(&vm.id().to_string(), Relationship::AssertionMethod);
+            }
+        }
+    }
+
+    /// Harness: any did:web maps to an https URL on a domain name (never an IP address),
+    /// ending in /did.json, or is refused.
+    #[test]
+    fn did_web_mapping_only_yields_https_domain_urls(msid in "[a-zA-Z0-9.%:_-]{1,40}") {
+        let Ok(did) = did_methods::Did::parse(&format!("did:web:{msid}")) else {
+            return Ok(());
+        };
+        if let Ok(url) = did_methods::did_web_url(&did) {
+            prop_assert_eq!(url.scheme(), "https");
+            prop_assert!(matches!(url.host(), Some(url::Host::Domain(_))), "{}", url);
+            prop_assert!(url.path().ends_with("/did.json"));
+            prop_assert!(!url.path().contains("/../") && !url.path().contains("/./"));
+        }
+    }
+
+    /// Harness: did:jwk parsing of arbitrary base64url never panics.
+    #[test]
+    fn did_jwk_parsing_is_total(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let did = format!("did:jwk:{}", credentials::base64url::encode(&bytes));
+        let _ = DidJwk::parse(&did);
+    }
+}
