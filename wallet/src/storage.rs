@@ -138,6 +138,10 @@ pub(crate) fn remove_stale_temporaries(path: &Path) {
     }
 }
 
+/// How long opening waits for a vault held by someone else before answering
+/// [`WalletError::InUse`].
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
 /// The exclusive lock on a vault, held while a wallet has it open.
 #[derive(Debug)]
 pub(crate) struct VaultLock {
@@ -154,10 +158,21 @@ impl VaultLock {
             .write(true)
             .open(&lock_path)
             .map_err(WalletError::io("open lock file", &lock_path))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(WalletError::InUse),
-            Err(fs::TryLockError::Error(e)) => Err(WalletError::io("lock", lock_path)(e)),
+        // A lock can be held for a moment by a process that is only passing through: a child
+        // forked by the holder keeps the lock's file description until it execs. So wait a
+        // little before answering "in use".
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(WalletError::InUse),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(WalletError::io("lock", lock_path)(e));
+                }
+            }
         }
     }
 }
