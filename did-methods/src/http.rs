@@ -133,12 +133,23 @@ impl reqwest::dns::Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if addrs.is_empty() || addrs.iter().any(|a| !permitted(a.ip(), allow_loopback)) {
-                return Err(Box::new(ForbiddenAnswer) as Box<dyn std::error::Error + Send + Sync>);
-            }
+            let addrs = screen_answer(addrs, allow_loopback)
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// Accepts a DNS answer only if it is non-empty and every address is permitted: an answer
+/// mixing public and internal addresses is refused as a whole (a rebinding attempt).
+fn screen_answer(
+    addrs: Vec<SocketAddr>,
+    allow_loopback: bool,
+) -> Result<Vec<SocketAddr>, ForbiddenAnswer> {
+    if addrs.is_empty() || addrs.iter().any(|a| !permitted(a.ip(), allow_loopback)) {
+        return Err(ForbiddenAnswer);
+    }
+    Ok(addrs)
 }
 
 /// Settings of [`ReqwestHttpClient`].
@@ -319,6 +330,26 @@ mod tests {
         ] {
             assert_eq!(check(url), Err(HttpError::ForbiddenAddress), "{url}");
         }
+    }
+
+    #[test]
+    fn dns_answers_with_any_internal_address_are_refused_whole() {
+        let sa = |s: &str| -> SocketAddr { s.parse().unwrap() };
+        assert!(screen_answer(vec![sa("93.184.215.14:443")], false).is_ok());
+        assert!(
+            screen_answer(
+                vec![sa("93.184.215.14:443"), sa("[2606:4700::1]:443")],
+                false
+            )
+            .is_ok()
+        );
+        assert!(screen_answer(vec![], false).is_err());
+        assert!(screen_answer(vec![sa("93.184.215.14:443"), sa("10.0.0.1:443")], false).is_err());
+        assert!(screen_answer(vec![sa("[::ffff:169.254.169.254]:443")], false).is_err());
+        assert!(screen_answer(vec![sa("127.0.0.1:443")], false).is_err());
+        // The dangerous override admits loopback, nothing else.
+        assert!(screen_answer(vec![sa("127.0.0.1:443"), sa("[::1]:443")], true).is_ok());
+        assert!(screen_answer(vec![sa("127.0.0.1:443"), sa("192.168.1.1:443")], true).is_err());
     }
 
     #[test]

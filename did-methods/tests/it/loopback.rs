@@ -143,6 +143,12 @@ async fn dangerous_override_serves_localhost_and_keeps_the_other_protections() {
             ("/.well-known/did.json".into(), ok_json(&doc)),
             ("/wrong/did.json".into(), ok_json(&wrong)),
             ("/big/did.json".into(), ok_json(&big)),
+            // No content-length: the body ends at connection close and is capped while
+            // streaming.
+            (
+                "/stream/did.json".into(),
+                format!("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{big}").into_bytes(),
+            ),
             (
                 "/moved/did.json".into(),
                 b"HTTP/1.1 302 Found\r\nlocation: /.well-known/did.json\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
@@ -187,6 +193,11 @@ async fn dangerous_override_serves_localhost_and_keeps_the_other_protections() {
 
     let err = resolver
         .resolve_web(&format!("{did}:big"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, ResolutionError::Http(HttpError::BodyTooLarge));
+    let err = resolver
+        .resolve_web(&format!("{did}:stream"))
         .await
         .unwrap_err();
     assert_eq!(err, ResolutionError::Http(HttpError::BodyTooLarge));
