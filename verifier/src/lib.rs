@@ -33,3 +33,6 @@ pub use pipeline::{
 };
 pub use policy::{Format, Policy, PolicyError, RequiredClaim};
 pub use status::{HttpStatusFetcher, StatusCache, StatusFetchError, StatusFetcher};
+pub mod service;
+
+pub use service::{AppState, Scenario, ServiceConfig, ServiceError, ServiceParts, app, run, serve};
