@@ -636,6 +636,11 @@ fn message_purpose_with_two_bit_entries_returns_the_message() {
     let status = check_status(&entry, &credential, now()).unwrap();
     assert_eq!(status.value, 2);
     assert_eq!(status.message.as_deref(), Some("rejected"));
+    // Section 3.2 step 13: a non-zero status is not valid; for a `message` purpose its meaning
+    // is policy, so the report fails closed.
+    let mut report = VerificationReport::new();
+    record_status(&mut report, &Ok::<_, StatusListError>(status));
+    assert_eq!(report.failure_codes(), vec![FailureCode::StatusUnavailable]);
     let round_trip = BitstringStatusListEntry::from_json(&entry.to_json()).unwrap();
     assert_eq!(round_trip, entry);
 }

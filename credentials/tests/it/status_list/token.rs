@@ -707,8 +707,28 @@ fn status_list_claim_with_bad_bits_is_refused() {
 fn missing_or_malformed_claims_are_refused() {
     let key = issuer_key();
     let list = TokenStatusList::new(MIN_ENTRIES, Bits::One).unwrap();
-    let cases: [(&str, Option<Value>, StatusListError); 6] = [
+    let cases: [(&str, Option<Value>, StatusListError); 10] = [
         ("sub", None, StatusListError::MissingProperty("sub")),
+        (
+            "sub",
+            Some(json!(5)),
+            StatusListError::InvalidProperty("sub"),
+        ),
+        (
+            "iss",
+            Some(json!(5)),
+            StatusListError::InvalidProperty("iss"),
+        ),
+        (
+            "ttl",
+            Some(json!(-1)),
+            StatusListError::InvalidProperty("ttl"),
+        ),
+        (
+            "status_list",
+            Some(json!("eNrbuRgAAhcBXQ")),
+            StatusListError::InvalidProperty("status_list"),
+        ),
         ("iat", None, StatusListError::MissingProperty("iat")),
         (
             "iat",
@@ -747,6 +767,32 @@ fn missing_or_malformed_claims_are_refused() {
             ),
             Err(expected),
             "{claim}"
+        );
+    }
+}
+
+#[test]
+fn status_list_members_are_checked() {
+    // Section 4.2: `lst` is a string, `aggregation_uri` (optional) a string.
+    for (status_list, expected) in [
+        (json!({"bits": 1}), StatusListError::MissingProperty("lst")),
+        (
+            json!({"lst": "eNrbuRgAAhcBXQ"}),
+            StatusListError::MissingProperty("bits"),
+        ),
+        (
+            json!({"bits": 1, "lst": 7}),
+            StatusListError::InvalidProperty("lst"),
+        ),
+        (
+            json!({"bits": 1, "lst": "eNrbuRgAAhcBXQ", "aggregation_uri": 7}),
+            StatusListError::InvalidProperty("aggregation_uri"),
+        ),
+    ] {
+        assert_eq!(
+            TokenStatusList::from_json(&status_list),
+            Err(expected),
+            "{status_list}"
         );
     }
 }
