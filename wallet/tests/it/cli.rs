@@ -1,1 +1,295 @@
-//! CLI tests (below).
+//! The real `wallet` binary, driven as a script would: `WALLET_PASSPHRASE` and friends, no
+//! terminal. These vaults use the real KDF parameters (64 MiB).
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use wallet::{
+    DidMethod, PresentationOutcome, PresentationRecord, SharedCredential, VaultConfig, Wallet,
+};
+
+use crate::support::*;
+
+fn wallet_cmd(vault: &Path, passphrase: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wallet"));
+    cmd.arg("--vault").arg(vault);
+    cmd.env_remove("WALLET_PASSPHRASE")
+        .env_remove("WALLET_NEW_PASSPHRASE")
+        .env_remove("WALLET_BACKUP_PASSPHRASE")
+        .env_remove("WALLET_VAULT")
+        .stdin(Stdio::null());
+    if let Some(p) = passphrase {
+        cmd.env("WALLET_PASSPHRASE", p);
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(cmd: &mut Command) -> Value {
+    serde_json::from_str(&ok(cmd.arg("--json"))).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A vault made through the library with the real configuration, holding one credential
+/// bound to a holder key and one history entry.
+fn populated_vault(path: &Path) -> String {
+    let mut w = Wallet::create(path, &pass(PASS), &VaultConfig::default(), now()).unwrap();
+    let key = w
+        .generate_holder_key(DidMethod::Key, &mut rng(1), now())
+        .unwrap();
+    let mut cred = sd_jwt_credential("Erika");
+    cred.holder_key = Some(key.id.clone());
+    let id = w.store_credential(cred, &mut rng(2), now()).unwrap();
+    w.record_presentation(PresentationRecord {
+        at: now(),
+        verifier: "x509_san_dns:verifier.example".into(),
+        verifier_proven_by: "x509_san_dns".into(),
+        response_uri: "https://verifier.example/response".into(),
+        shared: vec![SharedCredential {
+            credential: id.clone(),
+            disclosed: vec!["given_name".into()],
+            withheld: vec!["family_name".into(), "birthdate".into()],
+        }],
+        outcome: PresentationOutcome::Sent,
+    })
+    .unwrap();
+    id.to_string()
+}
+
+#[test]
+fn init_creates_a_vault_that_unlocks_and_is_never_reinitialised() {
+    let dir = tempfile::tempdir().unwrap();
+    // The parent directory is created (private) if missing.
+    let vault = dir.path().join("sub").join("wallet.vault");
+    let out = ok(wallet_cmd(&vault, Some(PASS)).arg("init"));
+    assert!(out.contains("Created"), "{out}");
+    let summary = json(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    assert_eq!(summary["credentials"], 0);
+    assert_eq!(
+        ok(wallet_cmd(&vault, Some(PASS)).arg("list")).trim(),
+        "No credentials."
+    );
+
+    let before = fs::read(&vault).unwrap();
+    let again = run(wallet_cmd(&vault, Some("another passphrase")).arg("init"));
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(fs::read(&vault).unwrap(), before, "init overwrote a vault");
+    // The real parameters: 64 MiB.
+    assert_eq!(
+        u32::from_be_bytes(before[17..21].try_into().unwrap()),
+        64 * 1024
+    );
+}
+
+#[test]
+fn init_refuses_a_short_passphrase_and_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    let out = run(wallet_cmd(&vault, Some("short")).arg("init"));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("too short"));
+    assert!(!vault.exists());
+    // No passphrase in the environment and no terminal: a clear error, no vault.
+    let out = run(wallet_cmd(&vault, None).arg("init"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("WALLET_PASSPHRASE"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!vault.exists());
+}
+
+#[test]
+fn wrong_passphrase_is_refused_with_its_own_exit_code_and_no_echo() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    ok(wallet_cmd(&vault, Some(PASS)).arg("init"));
+    let before = fs::read(&vault).unwrap();
+    let out = run(wallet_cmd(&vault, Some("not the passphrase")).arg("unlock"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("wrong passphrase"), "{err}");
+    assert!(
+        !err.contains("not the passphrase")
+            && !String::from_utf8_lossy(&out.stdout).contains("not the passphrase")
+    );
+    assert_eq!(wallet::failed_unlock_attempts(&vault), 1);
+    assert_eq!(fs::read(&vault).unwrap(), before);
+    ok(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    assert_eq!(wallet::failed_unlock_attempts(&vault), 0);
+}
+
+#[test]
+fn list_show_and_history_print_what_the_vault_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    let id = populated_vault(&vault);
+
+    let list = json(wallet_cmd(&vault, Some(PASS)).arg("list"));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id.as_str());
+    assert_eq!(list[0]["format"], "dc+sd-jwt");
+    assert_eq!(list[0]["types"][0], "urn:eudi:pid:1");
+    let text = ok(wallet_cmd(&vault, Some(PASS)).arg("list"));
+    assert!(
+        text.contains(&id) && text.contains("urn:eudi:pid:1"),
+        "{text}"
+    );
+
+    // By a unique prefix.
+    let shown = json(wallet_cmd(&vault, Some(PASS)).args(["show", &id[..5]]));
+    assert_eq!(shown["claims"]["given_name"], "Erika");
+    assert!(
+        shown["holder"]
+            .as_str()
+            .unwrap()
+            .starts_with("did:key:z6Mk")
+    );
+    let text = ok(wallet_cmd(&vault, Some(PASS)).args(["show", &id]));
+    assert!(text.contains("given_name: \"Erika\""), "{text}");
+    // Keys never leave: nothing that looks like a seed is printed.
+    assert!(!text.contains("seed") && !shown.to_string().contains("seed"));
+    let missing = run(wallet_cmd(&vault, Some(PASS)).args(["show", "nope"]));
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no credential nope"));
+
+    let history = json(wallet_cmd(&vault, Some(PASS)).arg("history"));
+    assert_eq!(history[0]["verifier"], "x509_san_dns:verifier.example");
+    assert_eq!(history[0]["shared"][0]["disclosed"][0], "given_name");
+    let text = ok(wallet_cmd(&vault, Some(PASS)).arg("history"));
+    assert!(
+        text.contains("sent  to x509_san_dns:verifier.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shared [given_name], withheld [family_name, birthdate]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn passwd_replaces_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    ok(wallet_cmd(&vault, Some(PASS)).arg("init"));
+    let short = run(wallet_cmd(&vault, Some(PASS))
+        .env("WALLET_NEW_PASSPHRASE", "short")
+        .arg("passwd"));
+    assert!(!short.status.success());
+    ok(wallet_cmd(&vault, Some(PASS))
+        .env("WALLET_NEW_PASSPHRASE", "the new passphrase")
+        .arg("passwd"));
+    let old = run(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    assert_eq!(old.status.code(), Some(3));
+    ok(wallet_cmd(&vault, Some("the new passphrase")).arg("unlock"));
+}
+
+#[test]
+fn export_then_import_restores_a_working_wallet() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    let id = populated_vault(&vault);
+    let backup = dir.path().join("backup.dvb");
+    ok(wallet_cmd(&vault, Some(PASS))
+        .env("WALLET_BACKUP_PASSPHRASE", "backup passphrase")
+        .arg("export")
+        .arg(&backup));
+    // Never overwrites.
+    let again = run(wallet_cmd(&vault, Some(PASS))
+        .env("WALLET_BACKUP_PASSPHRASE", "backup passphrase")
+        .arg("export")
+        .arg(&backup));
+    assert!(!again.status.success());
+
+    let restored = dir.path().join("restored");
+    // Wrong backup passphrase: nothing is created.
+    let wrong = run(wallet_cmd(&restored, Some("restored passphrase"))
+        .env("WALLET_BACKUP_PASSPHRASE", "not it at all")
+        .arg("import")
+        .arg(&backup));
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(!restored.exists());
+    // Import refuses to replace an existing vault.
+    let over = run(wallet_cmd(&vault, Some("restored passphrase"))
+        .env("WALLET_BACKUP_PASSPHRASE", "backup passphrase")
+        .arg("import")
+        .arg(&backup));
+    assert!(!over.status.success());
+    assert!(stderr(&over).contains("already exists"));
+
+    let summary = json(
+        wallet_cmd(&restored, Some("restored passphrase"))
+            .env("WALLET_BACKUP_PASSPHRASE", "backup passphrase")
+            .arg("import")
+            .arg(&backup),
+    );
+    assert_eq!(summary["credentials"], 1);
+    assert_eq!(summary["presentations"], 1);
+    let shown = json(wallet_cmd(&restored, Some("restored passphrase")).args(["show", &id]));
+    assert_eq!(shown["claims"]["family_name"], "Mustermann");
+    // The backup is not a vault.
+    let as_vault = run(wallet_cmd(&backup, Some("backup passphrase")).arg("unlock"));
+    assert!(
+        stderr(&as_vault).contains("is a wallet backup, not a wallet vault"),
+        "{}",
+        stderr(&as_vault)
+    );
+}
+
+#[test]
+fn damaged_and_foreign_files_are_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v");
+    ok(wallet_cmd(&vault, Some(PASS)).arg("init"));
+    let mut bytes = fs::read(&vault).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&vault, &bytes).unwrap();
+    let out = run(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+    assert_eq!(fs::read(&vault).unwrap(), bytes);
+
+    let foreign = dir.path().join("notes.txt");
+    fs::write(&foreign, "just some text\n").unwrap();
+    let out = run(wallet_cmd(&foreign, Some(PASS)).arg("list"));
+    assert!(
+        stderr(&out).contains("not a Disclose vault"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(wallet_cmd(&foreign, Some(PASS)).arg("init"));
+    assert!(!out.status.success());
+    assert_eq!(fs::read_to_string(&foreign).unwrap(), "just some text\n");
+
+    let missing = run(wallet_cmd(&dir.path().join("none"), Some(PASS)).arg("list"));
+    assert!(
+        stderr(&missing).contains("no vault at"),
+        "{}",
+        stderr(&missing)
+    );
+}
