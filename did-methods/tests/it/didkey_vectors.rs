@@ -270,3 +270,80 @@ fn a_proof_signed_by_a_did_key_verifies_through_the_offline_resolver() {
     key.verify(credentials::jose::Algorithm::EdDSA, b"payload", &signature)
         .unwrap();
 }
+
+/// w3c-ccg/did-method-key `test-vectors/nist-curves.json` @
+/// e7839a8e1ce1e17ff18bc0c95600753604efb1fe (W3C Software and Document License): the two
+/// P-256 entries (DID, public JWK, private scalar `d`).
+const NIST_P256: [(&str, &str, &str, &str); 2] = [
+    (
+        "did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv",
+        "igrFmi0whuihKnj9R3Om1SoMph72wUGeFaBbzG2vzns",
+        "efsX5b10x8yjyrj4ny3pGfLcY7Xby1KzgqOdqnsrJIM",
+        "gPh-VvVS8MbvKQ9LSVVmfnxnKjHn4Tqj0bmbpehRlpc",
+    ),
+    (
+        "did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169",
+        "fyNYMN0976ci7xqiSdag3buk-ZCwgXU4kz9XNkBlNUI",
+        "hW2ojTNfH7Jbi8--CJUo3OCbH3y5n91g-IMA9MLMbTU",
+        "YjRs6vNvw4sYrzVVY8ipkEpDAD9PFqw1sUnvPRMA-WI",
+    ),
+];
+
+#[test]
+fn w3c_ccg_did_method_key_nist_curves_p256_vectors() {
+    use credentials::base64url;
+    for (did, x, y, d) in NIST_P256 {
+        // Create: private scalar -> public key -> did:key (compressed point, 0x1200).
+        let scalar: [u8; 32] = base64url::decode(d).unwrap().try_into().unwrap();
+        let signing = credentials::P256SigningKey::from_bytes(&scalar).unwrap();
+        let key = signing.public_key();
+        assert_eq!(DidKey::from_public_key(&key).did().as_str(), did);
+        // Resolve: did:key -> the same public JWK.
+        let resolved = DidKey::parse(did).unwrap();
+        assert_eq!(
+            resolved.public_key().to_jwk(),
+            serde_json::json!({"crv": "P-256", "kty": "EC", "x": x, "y": y})
+        );
+        let vm = resolved.verification_method_id().to_string();
+        assert_eq!(vm, format!("{did}#{}", &did["did:key:".len()..]));
+        // A signature by the vector's key verifies with the resolved assertion key.
+        let sig = signing.sign(b"vc");
+        OfflineResolver::default()
+            .resolve_key(&vm, Relationship::AssertionMethod)
+            .unwrap()
+            .verify(credentials::jose::Algorithm::ES256, b"vc", &sig)
+            .unwrap();
+        // The upstream document (relative ids, JsonWebKey2020) gives the same key.
+        let upstream = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/did/v1", {"@base": did}],
+            "id": did,
+            "verificationMethod": [{
+                "id": format!("#{}", &did["did:key:".len()..]),
+                "type": "JsonWebKey2020",
+                "controller": did,
+                "publicKeyJwk": {"kty": "EC", "crv": "P-256", "x": x, "y": y}
+            }],
+            "assertionMethod": [format!("#{}", &did["did:key:".len()..])]
+        });
+        let doc = DidDocument::from_json(&upstream).unwrap();
+        assert_eq!(
+            doc.resolve_key(&vm, Relationship::AssertionMethod).unwrap(),
+            key
+        );
+    }
+}
+
+#[test]
+fn w3c_ccg_did_method_key_nist_curves_p384_p521_are_unsupported() {
+    // Same file: P-384 (multicodec 0x1201) and P-521 (0x1202) did:keys.
+    for did in [
+        "did:key:z82Lm1MpAkeJcix9K8TMiLd5NMAhnwkjjCBeWHXyu3U4oT2MVJJKXkcVBgjGhnLBn2Kaau9",
+        "did:key:z2J9gaYxrKVpdoG9A4gRnmpnRCcxU6agDtFVVBVdn1JedouoZN7SzcyREXXzWgt3gGiwpoHq7K68X4m32D8HgzG8wv3sY5j7",
+    ] {
+        assert_eq!(
+            DidKey::parse(did),
+            Err(ResolutionError::UnsupportedPublicKeyType),
+            "{did}"
+        );
+    }
+}
