@@ -387,6 +387,23 @@ impl BitstringStatusListEntry {
         })
     }
 
+    /// The `BitstringStatusListEntry` entries of a credential's `credentialStatus` (a single
+    /// object or an array; VC 2.0 section 4.10). Entries of other types are left out; an entry
+    /// of this type that is malformed is an error. No `credentialStatus` gives no entries.
+    pub fn all_in(credential: &Value) -> Result<Vec<Self>, StatusListError> {
+        let entries = match credential.get("credentialStatus") {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(entries)) => entries.iter().collect::<Vec<_>>(),
+            Some(entry @ Value::Object(_)) => vec![entry],
+            Some(_) => return Err(StatusListError::InvalidProperty("credentialStatus")),
+        };
+        entries
+            .into_iter()
+            .filter(|entry| has_type(entry.get("type"), ENTRY_TYPE).unwrap_or(false))
+            .map(Self::from_json)
+            .collect()
+    }
+
     /// The JSON form (`statusListIndex` as a base-10 string).
     pub fn to_json(&self) -> Value {
         let mut obj = Map::new();

@@ -110,6 +110,43 @@ fn section_2_1_example_entry_checked_against_section_2_2_example_list_is_valid()
     );
 }
 
+#[test]
+fn section_2_1_example_credential_yields_both_entries() {
+    let mut credential = json!({
+      "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+      "id": "https://example.com/credentials/23894672394",
+      "type": ["VerifiableCredential", "EmployeeIdCredential"],
+      "issuer": "did:example:12345",
+      "validFrom": "2024-04-05T14:27:42Z",
+      "credentialSubject": {"id": "did:example:6789", "type": "Person", "employeeId": "A-123456"}
+    });
+    credential["credentialStatus"] = section_2_1_example_entries();
+    let entries = BitstringStatusListEntry::all_in(&credential).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].status_list_index, 94567);
+    assert_eq!(entries[1].status_purpose, StatusPurpose::Suspension);
+    assert_eq!(
+        entries[1].status_list_credential,
+        "https://example.com/credentials/status/4"
+    );
+    // Other status types are not ours to interpret; a malformed entry of our type is an error.
+    credential["credentialStatus"][0]["type"] = json!("StatusList2021Entry");
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential).unwrap().len(),
+        1
+    );
+    credential["credentialStatus"][1]["statusListIndex"] = json!("-5");
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential),
+        Err(StatusListError::InvalidIndex)
+    );
+    credential
+        .as_object_mut()
+        .unwrap()
+        .remove("credentialStatus");
+    assert_eq!(BitstringStatusListEntry::all_in(&credential), Ok(vec![]));
+}
+
 fn params(purposes: Vec<StatusPurpose>) -> StatusListCredentialParams {
     StatusListCredentialParams {
         id: LIST_URL.into(),
