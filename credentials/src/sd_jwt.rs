@@ -11,12 +11,13 @@
 //!   VC rules, and returns a [`SdJwtVerification`] whose report lists each check with a stable
 //!   failure code; the disclosed claims come only out of a fully verified result.
 //!
-//! Only the compact serialization is supported (the JWS JSON serialization of RFC 9901
-//! section 8 is not: see `specs/sd-jwt.md`).
+//! Both serializations: compact, and the JWS JSON serialization of RFC 9901 section 8
+//! ([`JsonSdJwt`], [`issue_json`], [`verify_json`]).
 
 mod disclosure;
 mod holder;
 mod issuer;
+mod json;
 mod path;
 mod verifier;
 
@@ -27,6 +28,7 @@ use serde_json::{Map, Value};
 pub use disclosure::{Disclosure, HashAlg, RESERVED_CLAIM_NAMES};
 pub use holder::{SdJwt, add_key_binding};
 pub use issuer::{Decoys, IssueOptions, IssuedSdJwt, issue};
+pub use json::{JsonForm, JsonSdJwt, JsonSigner, issue_json, verify_json};
 pub use path::{ClaimPath, PathElement};
 pub use verifier::{
     IssuerKey, KeyBindingPolicy, Profile, SdJwtVerification, VerifyOptions, verify,

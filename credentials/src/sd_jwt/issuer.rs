@@ -93,6 +93,39 @@ pub fn issue<R: RngCore + CryptoRng + ?Sized>(
     signer: &dyn Signer,
     rng: &mut R,
 ) -> Result<IssuedSdJwt, SdJwtError> {
+    let prepared = prepare(payload, disclosable, options, rng)?;
+    let header = prepared.header;
+    let encoded = prepared.payload;
+    let disclosures = prepared.disclosures;
+    let jwt = sign_compact(header, &encoded, signer);
+    let issuer_jwt_len = jwt.len();
+    let mut serialized = jwt;
+    serialized.push('~');
+    for disclosure in &disclosures {
+        serialized.push_str(disclosure.as_str());
+        serialized.push('~');
+    }
+    Ok(IssuedSdJwt {
+        serialized,
+        issuer_jwt_len,
+        disclosures,
+    })
+}
+
+/// The protected header (without `alg`), the payload with digests, and the disclosures.
+pub(crate) struct Prepared {
+    pub header: Map<String, Value>,
+    pub payload: Map<String, Value>,
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// Everything of issuance but the signature.
+pub(crate) fn prepare<R: RngCore + CryptoRng + ?Sized>(
+    payload: Map<String, Value>,
+    disclosable: &[ClaimPath],
+    options: &IssueOptions,
+    rng: &mut R,
+) -> Result<Prepared, SdJwtError> {
     if let Some(root) = disclosable.iter().find(|p| p.is_root()) {
         return Err(SdJwtError::PathNotFound(root.clone()));
     }
@@ -133,17 +166,9 @@ pub fn issue<R: RngCore + CryptoRng + ?Sized>(
         SD_ALG_CLAIM.into(),
         Value::String(options.hash_alg.as_str().into()),
     );
-    let jwt = sign_compact(header, &encoded, signer);
-    let issuer_jwt_len = jwt.len();
-    let mut serialized = jwt;
-    serialized.push('~');
-    for disclosure in &encoder.disclosures {
-        serialized.push_str(disclosure.as_str());
-        serialized.push('~');
-    }
-    Ok(IssuedSdJwt {
-        serialized,
-        issuer_jwt_len,
+    Ok(Prepared {
+        header,
+        payload: encoded,
         disclosures: encoder.disclosures,
     })
 }

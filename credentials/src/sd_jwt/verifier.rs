@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
 use super::disclosure::{Disclosure, HashAlg, RESERVED_CLAIM_NAMES};
-use super::holder::{array_element_digest, split};
+use super::holder::{Parts, array_element_digest, split};
 use super::{
     KB_JWT_TYP, MAX_NESTING_DEPTH, NEVER_DISCLOSABLE, SD_ALG_CLAIM, SD_CLAIM, SD_JWT_VC_TYP,
     SdJwtError, StatusListReference,
@@ -187,24 +187,46 @@ pub fn verify(
     if options.algorithms.is_empty() || options.hash_algorithms.is_empty() {
         return Err(SdJwtError::InvalidOptions);
     }
-    let mut out = SdJwtVerification {
-        report: VerificationReport::new(),
-        claims: Map::new(),
-        holder_key: None,
-        status: None,
-        key_bound: false,
-    };
+    // RFC 9901 section 7.1 step 1: separate the parts.
+    match split(presentation) {
+        Ok(parts) => verify_parts(&parts, issuer_key, options),
+        Err(_) => Ok(SdJwtVerification::malformed(
+            "not <JWT>~<disclosures>~[<KB-JWT>]",
+        )),
+    }
+}
+
+impl SdJwtVerification {
+    fn empty() -> Self {
+        Self {
+            report: VerificationReport::new(),
+            claims: Map::new(),
+            holder_key: None,
+            status: None,
+            key_bound: false,
+        }
+    }
+
+    pub(crate) fn malformed(detail: &str) -> Self {
+        let mut out = Self::empty();
+        out.report
+            .fail(Check::Structure, FailureCode::Malformed, detail);
+        out
+    }
+}
+
+/// Verification of the separated parts; shared by the compact and the JSON serialization.
+pub(crate) fn verify_parts(
+    parts: &Parts<'_>,
+    issuer_key: IssuerKey<'_>,
+    options: &VerifyOptions,
+) -> Result<SdJwtVerification, SdJwtError> {
+    if options.algorithms.is_empty() || options.hash_algorithms.is_empty() {
+        return Err(SdJwtError::InvalidOptions);
+    }
+    let mut out = SdJwtVerification::empty();
     let report = &mut out.report;
 
-    // RFC 9901 section 7.1 step 1: separate the parts.
-    let Ok(parts) = split(presentation) else {
-        report.fail(
-            Check::Structure,
-            FailureCode::Malformed,
-            "not <JWT>~<disclosures>~[<KB-JWT>]",
-        );
-        return Ok(out);
-    };
     let jws = match CompactJws::parse(parts.issuer_jwt) {
         Ok(jws) => jws,
         Err(JwsError::AlgorithmNotAllowed) => {

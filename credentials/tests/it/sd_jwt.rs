@@ -4,6 +4,7 @@
 
 mod common;
 mod flows;
+mod json_serialization;
 mod properties;
 mod python_testcases;
 mod security;
