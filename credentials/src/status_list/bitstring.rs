@@ -126,7 +126,9 @@ impl BitstringStatusList {
     }
 
     /// Decodes an `encodedList` (Bitstring Expansion Algorithm, section 3.4) whose entries are
-    /// `status_size` bits, refusing lists of fewer than [`MIN_ENTRIES`] entries.
+    /// `status_size` bits, refusing lists of fewer than [`MIN_ENTRIES`] entries. The decoded
+    /// list has `bit length / status_size` entries (section 3.2 step 9), so a list built with a
+    /// length that does not fill its last byte decodes with that byte's spare entries too.
     pub fn decode(encoded_list: &str, status_size: u8) -> Result<Self, StatusListError> {
         Self::decode_with_minimum(encoded_list, status_size, MIN_ENTRIES)
     }
