@@ -127,8 +127,8 @@ impl PublicKey {
             PublicKey::P256(k) => {
                 let point = k.to_encoded_point(false);
                 // An uncompressed point always has both coordinates.
-                let x = point.x().map(|x| base64url::encode(x)).unwrap_or_default();
-                let y = point.y().map(|y| base64url::encode(y)).unwrap_or_default();
+                let x = point.x().map(base64url::encode).unwrap_or_default();
+                let y = point.y().map(base64url::encode).unwrap_or_default();
                 json!({ "crv": "P-256", "kty": "EC", "x": x, "y": y })
             }
         }
