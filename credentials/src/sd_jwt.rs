@@ -34,6 +34,10 @@ pub use verifier::{
     IssuerKey, KeyBindingPolicy, Profile, SdJwtVerification, VerifyOptions, verify,
 };
 
+/// The `status.status_list` reference of an SD-JWT VC (IETF Token Status List); the type is
+/// shared with [`crate::status_list::token`], which checks the list itself.
+pub use crate::status_list::token::StatusListReference;
+
 use crate::jose::JwsError;
 use crate::keys::{PublicKey, Signer};
 use crate::resolver::KeyResolutionError;
@@ -88,6 +92,9 @@ pub enum SdJwtError {
     /// An SD-JWT VC claim that must never be selectively disclosable was asked to be.
     #[error("claim {0} must not be selectively disclosable")]
     NotDisclosable(ClaimPath),
+    /// An SD-JWT VC needs a non-empty `vct`.
+    #[error("vct is required")]
+    VctMissing,
     /// A claim given in the claim set is one the options set (`iss`, `vct`, `cnf`, ...).
     #[error("claim set conflicts with a registered claim set by the options")]
     ConflictingClaim,
@@ -112,43 +119,6 @@ pub enum SdJwtError {
     /// The verification options allow no algorithm.
     #[error("invalid verification options")]
     InvalidOptions,
-}
-
-/// A Token Status List reference (IETF Token Status List, "Referenced Token"):
-/// `"status": {"status_list": {"idx": n, "uri": "..."}}`. This module carries it; the list
-/// itself is checked by [`crate::status_list`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusListReference {
-    /// The index in the list.
-    pub idx: u64,
-    /// The URI of the Status List Token.
-    pub uri: String,
-}
-
-impl StatusListReference {
-    /// The `status` claim value.
-    pub fn to_status_claim(&self) -> Value {
-        serde_json::json!({ "status_list": { "idx": self.idx, "uri": self.uri } })
-    }
-
-    /// Parses a `status` claim value: an object with a `status_list` member holding a
-    /// non-negative integer `idx` and a non-empty string `uri`.
-    pub fn from_status_claim(status: &Value) -> Result<Self, SdJwtError> {
-        let list = status.get("status_list").ok_or(SdJwtError::Malformed)?;
-        let idx = list
-            .get("idx")
-            .and_then(Value::as_u64)
-            .ok_or(SdJwtError::Malformed)?;
-        let uri = list
-            .get("uri")
-            .and_then(Value::as_str)
-            .filter(|uri| !uri.is_empty())
-            .ok_or(SdJwtError::Malformed)?;
-        Ok(Self {
-            idx,
-            uri: uri.to_owned(),
-        })
-    }
 }
 
 /// The registered claims and options of an SD-JWT VC.
@@ -208,7 +178,7 @@ pub fn issue_sd_jwt_vc<R: RngCore + CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<IssuedSdJwt, SdJwtError> {
     if options.vct.is_empty() {
-        return Err(SdJwtError::ConflictingClaim);
+        return Err(SdJwtError::VctMissing);
     }
     for path in disclosable {
         if let Some(PathElement::Key(first)) = path.elements().first()

@@ -68,12 +68,21 @@ impl HashAlg {
 ///
 /// The contents of a disclosure are only as trustworthy as the SD-JWT that references it:
 /// a verifier obtains claims from [`super::SdJwtVerification::claims`], not from here.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Disclosure {
     encoded: String,
     salt: String,
     name: Option<String>,
     value: Value,
+}
+
+/// Shows the claim name only: salts and values stay out of logs.
+impl std::fmt::Debug for Disclosure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Disclosure")
+            .field("claim_name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Disclosure {

@@ -53,12 +53,24 @@ pub(crate) fn payload_hash_alg(payload: &Map<String, Value>) -> Option<HashAlg> 
 
 /// A parsed SD-JWT or SD-JWT+KB as a holder sees it. Nothing here is verified: a wallet
 /// verifies a credential it receives with [`super::verify`] before storing it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SdJwt {
     jws: CompactJws,
     disclosures: Vec<Disclosure>,
     key_binding_jwt: Option<String>,
     hash_alg: HashAlg,
+}
+
+/// Redacted: a credential never appears in logs.
+impl std::fmt::Debug for SdJwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SdJwt")
+            .field("alg", &self.jws.algorithm())
+            .field("typ", &self.jws.typ())
+            .field("disclosures", &self.disclosures.len())
+            .field("key_bound", &self.key_binding_jwt.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A claim reachable by disclosures, with every disclosure needed on the way to it.

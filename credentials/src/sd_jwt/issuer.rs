@@ -48,11 +48,20 @@ pub struct IssueOptions {
 
 /// An SD-JWT as issued: the issuer-signed JWT followed by every disclosure, in the
 /// `<JWT>~<D1>~...~<Dn>~` form of RFC 9901 section 4.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IssuedSdJwt {
     serialized: String,
     issuer_jwt_len: usize,
     disclosures: Vec<Disclosure>,
+}
+
+/// Redacted: a credential never appears in logs.
+impl std::fmt::Debug for IssuedSdJwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSdJwt")
+            .field("disclosures", &self.disclosures.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl IssuedSdJwt {

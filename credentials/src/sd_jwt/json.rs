@@ -24,7 +24,7 @@ const DISCLOSURES: &str = "disclosures";
 const KB_JWT: &str = "kb_jwt";
 
 /// One signature of a JSON-serialized SD-JWT.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 struct JsonSignature {
     protected: String,
     /// The unprotected header without `disclosures` and `kb_jwt`.
@@ -42,13 +42,25 @@ pub enum JsonForm {
 }
 
 /// An SD-JWT (or SD-JWT+KB) in the JWS JSON serialization. Parsing checks structure only.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct JsonSdJwt {
     form: JsonForm,
     payload: String,
     signatures: Vec<JsonSignature>,
     disclosures: Vec<String>,
     key_binding_jwt: Option<String>,
+}
+
+/// Redacted: a credential never appears in logs.
+impl std::fmt::Debug for JsonSdJwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonSdJwt")
+            .field("form", &self.form)
+            .field("signatures", &self.signatures.len())
+            .field("disclosures", &self.disclosures.len())
+            .field("key_bound", &self.key_binding_jwt.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A signer of a JSON-serialized SD-JWT with the `kid` of its protected header.

@@ -116,13 +116,24 @@ impl VerifyOptions {
 
 /// The outcome of [`verify`]: the report of every check, and what the token disclosed,
 /// obtainable only if every check passed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SdJwtVerification {
     report: VerificationReport,
     claims: Map<String, Value>,
     holder_key: Option<PublicKey>,
     status: Option<StatusListReference>,
     key_bound: bool,
+}
+
+/// The report and the claim names; claim values stay out of logs.
+impl std::fmt::Debug for SdJwtVerification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SdJwtVerification")
+            .field("report", &self.report)
+            .field("claim_names", &self.claims.keys().collect::<Vec<_>>())
+            .field("key_bound", &self.key_bound)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SdJwtVerification {

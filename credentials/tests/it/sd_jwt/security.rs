@@ -624,7 +624,7 @@ fn rule_vct_is_required() {
             &mut rng()
         )
         .unwrap_err(),
-        SdJwtError::ConflictingClaim
+        SdJwtError::VctMissing
     );
 }
 
@@ -991,4 +991,46 @@ fn rule_issuer_refuses_claims_nested_too_deeply() {
         .unwrap_err(),
         SdJwtError::NestingTooDeep
     );
+}
+
+#[test]
+fn rule_registered_claims_come_only_from_the_options() {
+    for name in ["iss", "iat", "nbf", "exp", "cnf", "vct", "status"] {
+        let mut claims = person();
+        claims.insert(name.into(), json!("x"));
+        assert_eq!(
+            issue_sd_jwt_vc(
+                claims,
+                &[],
+                &vc_options(&holder_key()),
+                &issuer_key(),
+                &mut rng()
+            )
+            .unwrap_err(),
+            SdJwtError::ConflictingClaim,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn debug_output_holds_no_token_salt_or_claim_value() {
+    let issued = issued();
+    let sd_jwt = SdJwt::parse(issued.as_str()).unwrap();
+    let result = check(&kb_presentation(), &vc_verify_options());
+    assert!(result.is_verified());
+    let salt = sd_jwt.disclosures()[0].salt().to_owned();
+    for shown in [
+        format!("{issued:?}"),
+        format!("{sd_jwt:?}"),
+        format!("{:?}", sd_jwt.disclosures()),
+        format!("{result:?}"),
+    ] {
+        assert!(!shown.contains(sd_jwt.issuer_jwt()), "{shown}");
+        assert!(
+            !shown.contains("Erika") && !shown.contains("Mustermann"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&salt), "{shown}");
+    }
 }
