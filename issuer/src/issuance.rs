@@ -127,7 +127,7 @@ impl IssueRequest<'_> {
         options.cnf = Some(holder.clone());
         options.decoys = Decoys::UpTo(3);
         options.status = self.status.map(|s| StatusListReference {
-            idx: s.index,
+            idx: s.index as usize,
             uri: token_status_url(self.public_url, s.list),
         });
         let issued = issue_sd_jwt_vc(
