@@ -103,3 +103,82 @@ proptest! {
         }
     }
 }
+
+/// Arbitrary JSON (a few levels deep, with the keys verification looks at).
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        prop_oneof![
+            Just("https://www.w3.org/ns/credentials/v2".to_owned()),
+            Just("DataIntegrityProof".to_owned()),
+            Just("eddsa-rdfc-2022".to_owned()),
+            Just("eddsa-jcs-2022".to_owned()),
+            Just(VECTOR_VM.to_owned()),
+            Just("zzz".to_owned()),
+            "\\PC{0,12}",
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("@context".to_owned()),
+                        Just("type".to_owned()),
+                        Just("proof".to_owned()),
+                        Just("proofValue".to_owned()),
+                        Just("cryptosuite".to_owned()),
+                        Just("verificationMethod".to_owned()),
+                        Just("credentialSubject".to_owned()),
+                        Just("verifiableCredential".to_owned()),
+                        Just("@id".to_owned()),
+                        Just("issuer".to_owned()),
+                        "[a-z@]{1,6}",
+                    ],
+                    inner
+                ),
+                0..5
+            )
+            .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Untrusted input never panics and never verifies without a valid signature.
+    #[test]
+    fn arbitrary_documents_are_handled_without_panic(doc in arbitrary_json()) {
+        if let Ok(report) =
+            data_integrity::verify_credential(&doc, &did_key_resolver(), &options())
+        {
+            prop_assert!(!report.is_verified());
+        }
+        if let Ok(result) = data_integrity::verify_presentation(
+            &doc, &did_key_resolver(), "c", "d", &options(),
+        ) {
+            prop_assert!(!result.is_verified());
+        }
+    }
+
+    /// The signed vector with one member replaced by arbitrary JSON is never accepted.
+    #[test]
+    fn replaced_member_is_rejected(
+        suite_index in 0usize..2, leaf in any::<usize>(), replacement in arbitrary_json(),
+    ) {
+        let original = signed(SUITES[suite_index]);
+        let mut paths = Vec::new();
+        string_paths(&original, &mut Vec::new(), &mut paths);
+        let path = &paths[leaf % paths.len()];
+        let mut mutated = original.clone();
+        let target = at_path(&mut mutated, path);
+        prop_assume!(*target != replacement);
+        *target = replacement;
+        prop_assert!(rejected(&mutated), "accepted replacement at {path:?}");
+    }
+}
