@@ -451,7 +451,7 @@ impl Verifier {
                     )),
                     Ok(jwt) => {
                         let token_ref = token::StatusListReference {
-                            idx: usize::try_from(reference.idx).unwrap_or(usize::MAX),
+                            idx: reference.idx,
                             uri: reference.uri.clone(),
                         };
                         token::check_status_with(

@@ -105,7 +105,7 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, AppError> 
 <p><a class=\"wallet\" id=\"wallet-link\" href=\"{href}\">Open in my wallet</a></p>\
 <p id=\"status\" role=\"status\" aria-live=\"polite\">Waiting for your wallet&hellip;</p>\
 <noscript><p><a href=\"/outcome/{id}\">Check the result</a></p></noscript>\
-<p><small>Only what is asked is requested. Nothing is stored beyond the answer to this request.</small></p>\
+<p><small>Only what is shown above is asked for. The answer is kept for a day, then deleted.</small></p>\
 <script>{SCRIPT}</script></body></html>",
         id = escape(&record.id),
         qr = qr_svg(&link),

@@ -244,7 +244,7 @@ impl World {
         options.cnf = Some(holder.key.public_key());
         options.kid = Some(issuer.vm.clone());
         options.status = Some(StatusListReference {
-            idx: TOKEN_INDEX as u64,
+            idx: TOKEN_INDEX,
             uri: TOKEN_LIST_URI.into(),
         });
         sd_jwt::issue_sd_jwt_vc(

@@ -3,6 +3,7 @@
 //! headless browser.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod fixture;
 mod holder;
 mod pipeline;
