@@ -208,3 +208,37 @@ fn the_untampered_presentation_verifies() {
     assert!(result.is_verified(), "{:?}", result.report());
     assert_eq!(result.claims().unwrap()["nationalities"], json!(["DE"]));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The parser/verifier harness: arbitrary input never panics and never verifies.
+    #[test]
+    fn verify_survives_arbitrary_input(input in "[A-Za-z0-9_~.{}\":\\[\\]-]{0,300}") {
+        let key = issuer_key().public_key();
+        let result = verify(&input, IssuerKey::Pinned(&key), &vc_verify_options()).unwrap();
+        prop_assert!(!result.is_verified());
+        let result =
+            credentials::sd_jwt::verify_json(&input, IssuerKey::Pinned(&key), &vc_verify_options())
+                .unwrap();
+        prop_assert!(!result.is_verified());
+        let _ = SdJwt::parse(&input).and_then(|s| s.disclosable_paths());
+    }
+
+    /// Splicing a valid presentation (delete a run, insert arbitrary text) is never accepted.
+    #[test]
+    fn spliced_presentations_are_rejected(
+        at_byte in any::<prop::sample::Index>(),
+        delete in 0usize..24,
+        insert in "[A-Za-z0-9_~.-]{0,24}",
+    ) {
+        let (original, _) = presentation();
+        let start = at_byte.index(original.len());
+        let end = (start + delete).min(original.len());
+        let spliced = format!("{}{insert}{}", &original[..start], &original[end..]);
+        prop_assume!(spliced != original);
+        let key = issuer_key().public_key();
+        let result = verify(&spliced, IssuerKey::Pinned(&key), &vc_verify_options()).unwrap();
+        prop_assert!(!result.is_verified());
+    }
+}
