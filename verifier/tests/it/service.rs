@@ -597,3 +597,140 @@ async fn vcapi_verifies_every_format_the_shared_crate_issues_and_names_tampering
     );
     let _ = Presentation::Compact(String::new());
 }
+
+#[derive(Clone, Default)]
+struct SharedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_never_contain_disclosed_claim_values() {
+    let log = SharedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, stop) = spawn(&w, dir.path()).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/presentation-requests"))
+        .bearer_auth(TOKEN)
+        .json(&create_body(&w))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = holder::fetch_request(&http, created["request_uri"].as_str().unwrap()).await;
+    // The holder over-shares its name: it is reported to the relying party, never logged.
+    let presentation = w.present(
+        &w.default_sd_jwt_vc(),
+        &["age_over_21", "given_name"],
+        &request.nonce,
+        &request.client_id,
+    );
+    let mut vp_token = std::collections::BTreeMap::new();
+    vp_token.insert(
+        "age".to_owned(),
+        vec![Presentation::Compact(presentation.clone())],
+    );
+    let answer = AuthorizationResponse::VpToken {
+        vp_token,
+        state: Some(request.state.clone()),
+    };
+    assert_eq!(holder::post(&http, &request, &answer).await.status(), 200);
+    let view: Value = http
+        .get(format!(
+            "{base}/presentation-requests/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["credentials"][0]["claims"]["given_name"], "Alice");
+    assert_eq!(
+        view["credentials"][0]["unrequested_claims"],
+        json!(["given_name"])
+    );
+    assert!(
+        view["message"]
+            .as_str()
+            .unwrap()
+            .contains("Also shared, though not asked for: given_name")
+    );
+    let _ = stop.send(());
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("presentation response processed"), "{text}");
+    assert!(!text.contains("Alice"));
+    for disclosure in presentation.split('~').skip(1) {
+        if !disclosure.is_empty() {
+            assert!(!text.contains(disclosure));
+        }
+    }
+    assert!(!text.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn launcher_entry_point_serves_the_demo_and_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = Party::new(1);
+    let config = ServiceConfig::new(
+        dir.path().join("data"),
+        url::Url::parse(&base).unwrap(),
+        TOKEN.into(),
+        Scenario::liquor_store(vec![issuer.did.clone()]),
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(verifier::run(config, listener, async move {
+        let _ = rx.await;
+    }));
+    let http = reqwest::Client::new();
+    let health: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, json!({"status": "ok"}));
+    let page = http.get(format!("{base}/")).send().await.unwrap();
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Prove you are over 21") && html.contains("openid4vp://"));
+    assert!(
+        html.len() < 64 * 1024,
+        "the page stays small: {} bytes",
+        html.len()
+    );
+    tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    // The key and the database persist for the next start.
+    assert!(dir.path().join("data/verifier-key").exists());
+    assert!(dir.path().join("data/verifier.redb").exists());
+}
