@@ -31,3 +31,4 @@ pub use passphrase::Passphrase;
 pub use storage::{Throttle, failed_unlock_attempts};
 pub use vault::{FileKind, KdfParams, KdfPolicy};
 pub use wallet::{Summary, VaultConfig, Wallet};
+pub mod net;
