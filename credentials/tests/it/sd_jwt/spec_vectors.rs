@@ -216,3 +216,58 @@ fn sd_jwt_vc_figure_8_with_es256_disallowed_is_refused() {
     assert!(r.report().has_failure(FailureCode::AlgorithmNotAllowed));
     assert!(!r.is_verified());
 }
+
+/// The issuance example of each presentation example.
+const PAIRS: [(&str, &str); 5] = [
+    ("rfc9901-sec5-issuance", "rfc9901-sec5-presentation-kb"),
+    (
+        "rfc9901-A3-sd-jwt-vc-pid-issuance",
+        "rfc9901-A3-sd-jwt-vc-pid-presentation-kb",
+    ),
+    (
+        "rfc9901-A4-w3c-vcdm-issuance",
+        "rfc9901-A4-w3c-vcdm-presentation-kb",
+    ),
+    ("sd-jwt-vc-fig7-issuance", "sd-jwt-vc-fig8-presentation-kb"),
+    (
+        "sd-jwt-vc-fig24-pid-issuance",
+        "sd-jwt-vc-fig26-pid-presentation-kb",
+    ),
+];
+
+#[test]
+fn holder_reproduces_the_spec_presentations_from_the_issuances() {
+    for (issuance_id, presentation_id) in PAIRS {
+        let issuance = SdJwt::parse(vector(issuance_id)["sd_jwt"].as_str().unwrap()).unwrap();
+        let presented = SdJwt::parse(vector(presentation_id)["sd_jwt"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            issuance.issuer_jwt(),
+            presented.issuer_jwt(),
+            "{presentation_id}"
+        );
+        // The issuance paths of the presented disclosures.
+        let paths = issuance.disclosable_paths().unwrap();
+        let presented_set: std::collections::BTreeSet<&str> =
+            presented.disclosures().iter().map(|d| d.as_str()).collect();
+        let selection: Vec<_> = issuance
+            .disclosures()
+            .iter()
+            .zip(&paths)
+            .filter(|(d, _)| presented_set.contains(d.as_str()))
+            .map(|(_, p)| p.clone())
+            .collect();
+        assert_eq!(selection.len(), presented_set.len(), "{presentation_id}");
+        // Ask only for the innermost presented claims: present() adds the parents needed to
+        // reach them (and a requested claim's whole subtree, so no parent is requested).
+        let innermost: Vec<_> = selection
+            .iter()
+            .filter(|p| !selection.iter().any(|q| q != *p && p.covers(q)))
+            .cloned()
+            .collect();
+        let ours = issuance.present(&innermost).unwrap();
+        let ours = SdJwt::parse(&ours).unwrap();
+        let ours_set: std::collections::BTreeSet<&str> =
+            ours.disclosures().iter().map(|d| d.as_str()).collect();
+        assert_eq!(ours_set, presented_set, "{presentation_id}");
+    }
+}
