@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use credentials::status_list::bitstring::{BitstringStatusListEntry, check_status};
-use credentials::status_list::token::{IssuerKey, TokenStatus, TokenValidation, verify_status_list_token};
+use credentials::status_list::token::{
+    IssuerKey, TokenStatus, TokenValidation, verify_status_list_token,
+};
 use serde_json::json;
 
 use crate::common::*;
@@ -21,7 +23,10 @@ async fn fetch_token_status(issuer: &TestIssuer, uri: &str, idx: u64) -> TokenSt
     let verified = verify_status_list_token(
         &r.text(),
         uri,
-        IssuerKey::Resolver { resolver: &resolver, issuer: &did },
+        IssuerKey::Resolver {
+            resolver: &resolver,
+            issuer: &did,
+        },
         Utc::now().timestamp(),
         &TokenValidation::default(),
     )
@@ -39,12 +44,25 @@ async fn token_status_list_reflects_revocation_and_suspension_on_the_next_fetch(
     let status = &sd.unverified_payload()["status"]["status_list"];
     let uri = status["uri"].as_str().unwrap().to_owned();
     let idx = status["idx"].as_u64().unwrap();
-    assert_eq!(fetch_token_status(&issuer, &uri, idx).await, TokenStatus::Valid);
+    assert_eq!(
+        fetch_token_status(&issuer, &uri, idx).await,
+        TokenStatus::Valid
+    );
     let id = credential_id_of_offer(&issuer, offer["id"].as_str().unwrap()).await;
-    issuer.admin_post(&format!("/admin/credentials/{id}/suspend"), json!({})).await;
-    assert_eq!(fetch_token_status(&issuer, &uri, idx).await, TokenStatus::Suspended);
-    issuer.admin_post(&format!("/admin/credentials/{id}/revoke"), json!({})).await;
-    assert_eq!(fetch_token_status(&issuer, &uri, idx).await, TokenStatus::Invalid);
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/suspend"), json!({}))
+        .await;
+    assert_eq!(
+        fetch_token_status(&issuer, &uri, idx).await,
+        TokenStatus::Suspended
+    );
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/revoke"), json!({}))
+        .await;
+    assert_eq!(
+        fetch_token_status(&issuer, &uri, idx).await,
+        TokenStatus::Invalid
+    );
 }
 
 #[tokio::test]
@@ -61,7 +79,11 @@ async fn bitstring_lists_reflect_revocation_and_suspension() {
     let fetch = |entry: BitstringStatusListEntry| {
         let issuer = &issuer;
         async move {
-            let path = entry.status_list_credential.strip_prefix(PUBLIC_URL).unwrap().to_owned();
+            let path = entry
+                .status_list_credential
+                .strip_prefix(PUBLIC_URL)
+                .unwrap()
+                .to_owned();
             let r = issuer.get(&path, None).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
             let list = r.json();
@@ -78,10 +100,14 @@ async fn bitstring_lists_reflect_revocation_and_suspension() {
     assert_eq!(fetch(entries[0].clone()).await, 0);
     assert_eq!(fetch(entries[1].clone()).await, 0);
     let id = credential_id_of_offer(&issuer, offer["id"].as_str().unwrap()).await;
-    issuer.admin_post(&format!("/admin/credentials/{id}/suspend"), json!({})).await;
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/suspend"), json!({}))
+        .await;
     assert_eq!(fetch(entries[0].clone()).await, 0, "revocation list");
     assert_eq!(fetch(entries[1].clone()).await, 1, "suspension list");
-    issuer.admin_post(&format!("/admin/credentials/{id}/revoke"), json!({})).await;
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/revoke"), json!({}))
+        .await;
     assert_eq!(fetch(entries[0].clone()).await, 1);
     assert_eq!(fetch(entries[1].clone()).await, 0);
 }
@@ -106,7 +132,9 @@ async fn status_lists_have_etags_and_revalidation_headers() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     let id = credential_id_of_offer(&issuer, offer["id"].as_str().unwrap()).await;
-    issuer.admin_post(&format!("/admin/credentials/{id}/revoke"), json!({})).await;
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/revoke"), json!({}))
+        .await;
     let changed = issuer
         .call(
             axum::http::Request::builder()
@@ -116,9 +144,23 @@ async fn status_lists_have_etags_and_revalidation_headers() {
                 .unwrap(),
         )
         .await;
-    assert_eq!(changed.status, StatusCode::OK, "a revocation must change the ETag");
-    for bad in ["/status/token/0", "/status/token/99", "/status/token/x", "/status/token/01", "/status/bitstring/1/revocation", "/status/bitstring/1/other"] {
-        issuer.get(bad, None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        changed.status,
+        StatusCode::OK,
+        "a revocation must change the ETag"
+    );
+    for bad in [
+        "/status/token/0",
+        "/status/token/99",
+        "/status/token/x",
+        "/status/token/01",
+        "/status/bitstring/1/revocation",
+        "/status/bitstring/1/other",
+    ] {
+        issuer
+            .get(bad, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
     }
 }
 
@@ -130,7 +172,11 @@ async fn indices_are_unpredictable_and_lists_are_large() {
     for _ in 0..6 {
         let (c, _) = issue_via_oid4vci(&issuer, "proof_of_age_sd_jwt", &wallet).await;
         let sd = credentials::sd_jwt::SdJwt::parse(c.as_str().unwrap()).unwrap();
-        indices.push(sd.unverified_payload()["status"]["status_list"]["idx"].as_u64().unwrap());
+        indices.push(
+            sd.unverified_payload()["status"]["status_list"]["idx"]
+                .as_u64()
+                .unwrap(),
+        );
     }
     let sequential = indices.windows(2).all(|w| w[1] == w[0] + 1);
     assert!(!sequential, "{indices:?}");
@@ -151,7 +197,9 @@ async fn concurrent_readers_see_the_old_or_new_state_never_a_torn_list() {
     for _ in 0..6 {
         let (c, offer) = issue_via_oid4vci(&issuer, "proof_of_age_sd_jwt", &wallet).await;
         let sd = credentials::sd_jwt::SdJwt::parse(c.as_str().unwrap()).unwrap();
-        let idx = sd.unverified_payload()["status"]["status_list"]["idx"].as_u64().unwrap();
+        let idx = sd.unverified_payload()["status"]["status_list"]["idx"]
+            .as_u64()
+            .unwrap();
         let id = credential_id_of_offer(&issuer, offer["id"].as_str().unwrap()).await;
         creds.push((id, idx as usize));
     }
@@ -170,22 +218,33 @@ async fn concurrent_readers_see_the_old_or_new_state_never_a_torn_list() {
             let mut fetched = 0u32;
             let mut last_revoked = 0usize;
             // Bounded: stop after the writer finished, or after 400 fetches.
-            while fetched < 400 && !(done.load(std::sync::atomic::Ordering::SeqCst) && fetched > 0) {
+            while fetched < 400 && !(done.load(std::sync::atomic::Ordering::SeqCst) && fetched > 0)
+            {
                 let r = issuer.get("/status/token/1", None).await;
                 assert_eq!(r.status, StatusCode::OK);
                 let list = verify_status_list_token(
                     &r.text(),
                     &uri,
-                    IssuerKey::Resolver { resolver: &resolver, issuer: &did },
+                    IssuerKey::Resolver {
+                        resolver: &resolver,
+                        issuer: &did,
+                    },
                     Utc::now().timestamp(),
                     &TokenValidation::default(),
                 )
                 .expect("every fetched list decodes and verifies");
                 // Revocations happen in order: the revoked ones are always a prefix, and a
                 // reader never goes back to an older state.
-                let states: Vec<TokenStatus> = creds.iter().map(|i| list.status(*i).unwrap()).collect();
-                let revoked = states.iter().take_while(|s| **s == TokenStatus::Invalid).count();
-                assert!(states[revoked..].iter().all(|s| *s == TokenStatus::Valid), "torn list: {states:?}");
+                let states: Vec<TokenStatus> =
+                    creds.iter().map(|i| list.status(*i).unwrap()).collect();
+                let revoked = states
+                    .iter()
+                    .take_while(|s| **s == TokenStatus::Invalid)
+                    .count();
+                assert!(
+                    states[revoked..].iter().all(|s| *s == TokenStatus::Valid),
+                    "torn list: {states:?}"
+                );
                 assert!(revoked >= last_revoked, "went back in time");
                 last_revoked = revoked;
                 fetched += 1;
@@ -194,7 +253,9 @@ async fn concurrent_readers_see_the_old_or_new_state_never_a_torn_list() {
         }));
     }
     for (id, _) in &creds {
-        let r = issuer.admin_post(&format!("/admin/credentials/{id}/revoke"), json!({})).await;
+        let r = issuer
+            .admin_post(&format!("/admin/credentials/{id}/revoke"), json!({}))
+            .await;
         assert_eq!(r.status, StatusCode::OK);
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -202,12 +263,17 @@ async fn concurrent_readers_see_the_old_or_new_state_never_a_torn_list() {
         assert!(r.await.unwrap() > 0);
     }
     // After the writer: everything revoked.
-    let r = issuer.call(request(Method::GET, "/status/token/1", None, None)).await;
+    let r = issuer
+        .call(request(Method::GET, "/status/token/1", None, None))
+        .await;
     let resolver = resolver();
     let list = verify_status_list_token(
         &r.text(),
         &uri,
-        IssuerKey::Resolver { resolver: &resolver, issuer: &did },
+        IssuerKey::Resolver {
+            resolver: &resolver,
+            issuer: &did,
+        },
         Utc::now().timestamp(),
         &TokenValidation::default(),
     )
