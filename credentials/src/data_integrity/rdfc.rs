@@ -23,16 +23,19 @@
 //! The output is checked against `ssi_rdf::urdna2015::normalize` by a differential test.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{LazyLock, Mutex};
 
+use json_ld::Expand as _;
+use json_ld::Process as _;
 #[cfg(test)]
 use json_ld::rdf_types::BlankIdBuf;
 use json_ld::rdf_types::{Id, LexicalQuad, LiteralType, Term};
+use json_ld::syntax::TryFromJson as _;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
-use ssi_json_ld::{CompactJsonLd, Expandable as _};
 use ssi_rdf::{AnyLdEnvironment as _, LdEnvironment};
 
-use super::contexts::AllowListLoader;
+use super::contexts::{AllowListLoader, is_allowed};
 
 /// Bounds on the work of RDF canonicalization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,18 +110,118 @@ pub enum JsonLdError {
     ToRdf,
 }
 
+/// A processed JSON-LD active context.
+type ActiveContext = json_ld::Context<json_ld::IriBuf, json_ld::rdf_types::BlankIdBuf>;
+
+/// Processed top-level contexts made only of allow-listed IRIs, keyed by their JSON text.
+/// Context processing is most of the cost of expansion, and credentials of one kind share
+/// their `@context`. Bounded: beyond `CONTEXT_CACHE_CAPACITY` entries nothing is added.
+static CONTEXT_CACHE: LazyLock<Mutex<HashMap<String, ActiveContext>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const CONTEXT_CACHE_CAPACITY: usize = 32;
+
+/// Safe mode: invalid values and terms that would be dropped are errors.
+fn expansion_options() -> json_ld::expansion::Options {
+    json_ld::expansion::Options {
+        policy: json_ld::expansion::Policy {
+            invalid: json_ld::expansion::Action::Reject,
+            allow_undefined: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn loading_failed(error: &json_ld::context_processing::Error) -> JsonLdError {
+    match error {
+        json_ld::context_processing::Error::ContextLoadingFailed(_) => {
+            JsonLdError::ContextNotAllowed
+        }
+        _ => JsonLdError::Expansion,
+    }
+}
+
+/// The active context after processing a top-level `@context` value (JSON-LD 1.1
+/// Expansion Algorithm step 9, from the empty initial context, no base IRI).
+fn active_context(context: &Value) -> Result<ActiveContext, JsonLdError> {
+    let cacheable = match context {
+        Value::String(iri) => is_allowed(iri),
+        Value::Array(items) => items
+            .iter()
+            .all(|item| item.as_str().is_some_and(is_allowed)),
+        _ => false,
+    };
+    let key = context.to_string();
+    if cacheable
+        && let Ok(cache) = CONTEXT_CACHE.lock()
+        && let Some(processed) = cache.get(&key)
+    {
+        return Ok(processed.clone());
+    }
+    let local = json_ld::syntax::context::Context::try_from_json(
+        json_syntax::Value::from_serde_json(context.clone()),
+    )
+    .map_err(|_| JsonLdError::Expansion)?;
+    let options: json_ld::context_processing::Options = expansion_options().into();
+    let processed = futures_executor::block_on(local.process_with(
+        &mut (),
+        &ActiveContext::new(None),
+        &AllowListLoader,
+        None,
+        options,
+    ))
+    .map_err(|error| loading_failed(&error))?
+    .into_processed();
+    if cacheable
+        && let Ok(mut cache) = CONTEXT_CACHE.lock()
+        && cache.len() < CONTEXT_CACHE_CAPACITY
+    {
+        cache.insert(key, processed.clone());
+    }
+    Ok(processed)
+}
+
 /// Expands a JSON-LD document with the pinned contexts (safe mode: undefined terms and
 /// invalid values are errors) and deserializes it to RDF quads.
 pub fn to_quads(document: &Value) -> Result<Vec<LexicalQuad>, JsonLdError> {
+    let (context, body) = match document {
+        Value::Object(map) if map.contains_key("@context") => {
+            let mut body = map.clone();
+            let context = body.remove("@context");
+            (context, Value::Object(body))
+        }
+        other => (None, other.clone()),
+    };
+    let active = match &context {
+        Some(context) => active_context(context)?,
+        None => ActiveContext::new(None),
+    };
+    let body = json_syntax::Value::from_serde_json(body);
+    let expanded = futures_executor::block_on(body.expand_full(
+        &mut (),
+        active,
+        None,
+        &AllowListLoader,
+        expansion_options(),
+        (),
+    ))
+    .map_err(|error| match error {
+        json_ld::expansion::Error::ContextProcessing(e) => loading_failed(&e),
+        _ => JsonLdError::Expansion,
+    })?;
+    let mut ld = LdEnvironment::default();
+    ld.quads_of(&expanded).map_err(|_| JsonLdError::ToRdf)
+}
+
+/// The same as [`to_quads`], through ssi's `CompactJsonLd` expansion and without the context
+/// cache: the reference the cached path is tested against.
+#[cfg(test)]
+pub(crate) fn to_quads_uncached(document: &Value) -> Result<Vec<LexicalQuad>, JsonLdError> {
+    use ssi_json_ld::{CompactJsonLd, Expandable as _};
     let compact = CompactJsonLd(json_syntax::Value::from_serde_json(document.clone()));
     let mut ld = LdEnvironment::default();
     let expanded = futures_executor::block_on(compact.expand_with(&mut ld, &AllowListLoader))
-        .map_err(|error| match error {
-            ssi_json_ld::JsonLdError::Expansion(json_ld::expansion::Error::ContextProcessing(
-                json_ld::context_processing::Error::ContextLoadingFailed(_),
-            )) => JsonLdError::ContextNotAllowed,
-            _ => JsonLdError::Expansion,
-        })?;
+        .map_err(|_| JsonLdError::Expansion)?;
     ld.quads_of(&expanded).map_err(|_| JsonLdError::ToRdf)
 }
 
@@ -747,6 +850,58 @@ mod tests {
         let mut empty = Permutations::new(0);
         assert_eq!(empty.next_order(), Some(&[][..]));
         assert_eq!(empty.next_order(), None);
+    }
+
+    fn vector(name: &str) -> Value {
+        let path = format!(
+            "{}/../specs/vectors/vc-di-eddsa/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The context cache changes nothing: cached expansion (run twice, so the second hits
+    /// the cache) gives the same canonical N-Quads as ssi's uncached `CompactJsonLd` path,
+    /// for credentials, proofs, a presentation embedding a credential (a nested `@context`
+    /// in a named graph), an inline context and a context-free document.
+    #[test]
+    fn cached_context_expansion_matches_uncached() {
+        let credential = vector("eddsa-rdfc-2022/signedDataInt.json");
+        let mut inline = vector("unsigned.json");
+        inline["@context"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"extra": "urn:example:extra"}));
+        inline["extra"] = serde_json::json!("value");
+        let documents = [
+            vector("unsigned.json"),
+            vector("eddsa-rdfc-2022/proofConfigDataInt.json"),
+            credential.clone(),
+            serde_json::json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": "VerifiablePresentation",
+                "holder": "did:example:holder",
+                "verifiableCredential": [credential]
+            }),
+            inline,
+            serde_json::json!({"http://example.org/p": "v"}),
+        ];
+        let limits = CanonicalizationLimits::default();
+        for document in documents {
+            let reference = canonicalize(&to_quads_uncached(&document).unwrap(), &limits).unwrap();
+            for _ in 0..2 {
+                let cached = canonicalize(&to_quads(&document).unwrap(), &limits).unwrap();
+                assert_eq!(cached, reference, "{document}");
+            }
+        }
+        let undefined = serde_json::json!({
+            "@context": "https://www.w3.org/ns/credentials/v2",
+            "notDefined": 1
+        });
+        assert_eq!(to_quads(&undefined), Err(JsonLdError::Expansion));
+        assert!(to_quads_uncached(&undefined).is_err());
+        let remote = serde_json::json!({"@context": "https://evil.example/", "a": 1});
+        assert_eq!(to_quads(&remote), Err(JsonLdError::ContextNotAllowed));
     }
 
     fn graph() -> impl Strategy<Value = Vec<LexicalQuad>> {
