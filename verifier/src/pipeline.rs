@@ -94,7 +94,12 @@ pub struct VerifiedCredential {
     pub unrequested_claims: Vec<String>,
 }
 
-/// A verified response. Only the pipeline constructs one: its fields are private.
+/// A verified response. Only the pipeline constructs one: its fields are private, so code
+/// outside this crate cannot make one up.
+///
+/// ```compile_fail
+/// let forged = verifier::Verified { credentials: Vec::new() };
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verified {
     credentials: Vec<VerifiedCredential>,
@@ -304,7 +309,18 @@ impl Verifier {
                 let result = self.verify_one(&ctx, presentation).await;
                 match result {
                     Ok(mut creds) => verified.append(&mut creds),
-                    Err(mut f) => failures.0.append(&mut f.0),
+                    Err(mut f) => {
+                        // Fail closed even if a verification reported nothing at all.
+                        if f.is_empty() {
+                            f.add(
+                                Some(id),
+                                Check::Structure,
+                                FailureCode::Malformed,
+                                "not verified",
+                            );
+                        }
+                        failures.0.append(&mut f.0)
+                    }
                 }
             }
         }

@@ -734,3 +734,19 @@ async fn launcher_entry_point_serves_the_demo_and_shuts_down_gracefully() {
     assert!(dir.path().join("data/verifier-key").exists());
     assert!(dir.path().join("data/verifier.redb").exists());
 }
+
+#[test]
+fn shipped_scenario_file_is_valid() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/liquor-store.json"
+    ))
+    .unwrap();
+    let scenario: Scenario = serde_json::from_str(&text).unwrap();
+    scenario.validate().unwrap();
+    assert_eq!(
+        scenario.policy.trusted_issuers,
+        vec!["did:web:dmv.example".to_owned()]
+    );
+    assert!(serde_json::from_str::<Scenario>(&text.replace("\"prompt\"", "\"promt\"")).is_err());
+}
