@@ -13,6 +13,50 @@
 //!
 //! Both serializations: compact, and the JWS JSON serialization of RFC 9901 section 8
 //! ([`JsonSdJwt`], [`issue_json`], [`verify_json`]).
+//!
+//! ```
+//! use chrono::{DateTime, Utc};
+//! use credentials::keys::{Ed25519SigningKey, Signer as _};
+//! use credentials::sd_jwt::{
+//!     ClaimPath, IssuerKey, KeyBindingPolicy, SdJwt, SdJwtVcOptions, VerifyOptions,
+//!     issue_sd_jwt_vc, verify,
+//! };
+//! use serde_json::json;
+//!
+//! let issuer = Ed25519SigningKey::from_seed(&[1; 32]);
+//! let holder = Ed25519SigningKey::from_seed(&[2; 32]);
+//! let now = DateTime::<Utc>::from_timestamp(1_750_000_000, 0).unwrap();
+//!
+//! // Issuer: given_name and address.locality are selectively disclosable.
+//! let claims = json!({"given_name": "Erika", "address": {"locality": "Köln", "country": "DE"}});
+//! let mut options = SdJwtVcOptions::new("https://credentials.example/identity");
+//! options.iss = Some("https://issuer.example".into());
+//! options.iat = Some(now);
+//! options.cnf = Some(holder.public_key());
+//! let disclosable = [ClaimPath::keys(["given_name"]), ClaimPath::keys(["address", "locality"])];
+//! let issued = issue_sd_jwt_vc(
+//!     claims.as_object().unwrap().clone(), &disclosable, &options, &issuer, &mut rand_core::OsRng,
+//! ).unwrap();
+//!
+//! // Holder: disclose only the locality, bound to this verifier's nonce.
+//! let presentation = SdJwt::parse(issued.as_str()).unwrap()
+//!     .present_with_key_binding(
+//!         &[ClaimPath::keys(["address", "locality"])], &holder, "https://verifier.example", "n-1", now,
+//!     ).unwrap();
+//!
+//! // Verifier.
+//! let policy = KeyBindingPolicy::Required {
+//!     audience: "https://verifier.example".into(),
+//!     nonce: "n-1".into(),
+//! };
+//! let result = verify(
+//!     &presentation, IssuerKey::Pinned(&issuer.public_key()), &VerifyOptions::sd_jwt_vc(now, policy),
+//! ).unwrap();
+//! assert!(result.is_verified());
+//! let claims = result.claims().unwrap();
+//! assert_eq!(claims["address"], json!({"country": "DE", "locality": "Köln"}));
+//! assert!(claims.get("given_name").is_none());
+//! ```
 
 mod disclosure;
 mod holder;
