@@ -47,10 +47,10 @@ async fn start(data: &std::path::Path, key: &std::path::Path, client: &reqwest::
         let base = format!("http://127.0.0.1:{port}");
         let mut service = Service { child, base };
         for _ in 0..200 {
-            if let Ok(r) = client.get(format!("{}/health", service.base)).send().await {
-                if r.status().is_success() {
-                    return service;
-                }
+            if let Ok(r) = client.get(format!("{}/health", service.base)).send().await
+                && r.status().is_success()
+            {
+                return service;
             }
             if let Ok(Some(status)) = service.child.try_wait() {
                 panic!("issuer exited at start: {status}");
