@@ -182,6 +182,12 @@ impl HolderSigner<'_> {
     pub fn did(&self) -> String {
         self.record.did_method.did(&self.key.public_key())
     }
+
+    /// The key itself, for proof libraries that take it by type (Data Integrity). Never
+    /// leaves the crate.
+    pub(crate) fn ed25519(&self) -> &Ed25519SigningKey {
+        &self.key
+    }
 }
 
 impl std::fmt::Debug for HolderSigner<'_> {

@@ -32,3 +32,4 @@ pub use storage::{Throttle, failed_unlock_attempts};
 pub use vault::{FileKind, KdfParams, KdfPolicy};
 pub use wallet::{Summary, VaultConfig, Wallet};
 pub mod net;
+pub mod present;

@@ -4,5 +4,6 @@
 mod cli;
 mod keys;
 mod kill;
+mod present;
 mod support;
 mod vault;
