@@ -143,6 +143,10 @@ pub enum DataIntegrityError {
     /// The document is not a JSON object.
     #[error("document is not a JSON object")]
     NotAnObject,
+    /// The proof options' verification method is not an absolute URL (VC Data Integrity 1.0
+    /// section 2.1: `verificationMethod` is a URL).
+    #[error("verification method must be an absolute URL")]
+    InvalidVerificationMethod,
     /// The document uses a context outside the allow-list (signing).
     #[error("context not on the allow-list: {0}")]
     ContextNotAllowed(String),
@@ -327,6 +331,9 @@ pub fn sign_with_limits(
     let object = document
         .as_object()
         .ok_or(DataIntegrityError::NotAnObject)?;
+    if !vc::is_url(&options.verification_method) {
+        return Err(DataIntegrityError::InvalidVerificationMethod);
+    }
     contexts::check_contexts(document).map_err(|violation| match violation {
         contexts::ContextViolation::NotAllowed(iri) => DataIntegrityError::ContextNotAllowed(iri),
         contexts::ContextViolation::Malformed => DataIntegrityError::JsonLd(JsonLdError::Expansion),

@@ -489,3 +489,20 @@ fn issuer_binding_refuses_a_key_of_another_controller() {
     let report = data_integrity::verify_credential(&doc, &did_key_resolver(), &strict).unwrap();
     assert_fails(&report, FailureCode::IssuerMismatch);
 }
+
+#[test]
+fn signing_needs_a_verification_method_url() {
+    for vm in ["", "key-1", "#key-1", "did example"] {
+        let options = ProofOptions::assertion(vm, at("2023-02-24T23:36:38Z"));
+        assert_eq!(
+            data_integrity::sign(
+                &json("unsigned.json"),
+                Cryptosuite::EddsaJcs2022,
+                &options,
+                &vector_key()
+            ),
+            Err(DataIntegrityError::InvalidVerificationMethod),
+            "{vm}"
+        );
+    }
+}
