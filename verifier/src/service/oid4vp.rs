@@ -156,50 +156,58 @@ fn async_stream_events(
         state: AppState,
         id: String,
         rx: tokio::sync::broadcast::Receiver<String>,
-        last: Option<RequestRecord>,
-        done: bool,
+        first: Option<RequestRecord>,
+        last_state: Option<RequestState>,
     }
     futures_util::stream::unfold(
         S {
             state,
             id,
             rx,
-            last: Some(first),
-            done: false,
+            first: Some(first),
+            last_state: None,
         },
         |mut s| async move {
-            if s.done {
+            if s.last_state.is_some_and(RequestState::is_final) {
                 return None;
             }
-            // The first event: what is known now.
-            let record = if let Some(r) = s.last.take() {
+            let record = if let Some(first) = s.first.take() {
                 // Re-read: the request may have changed between the lookup and subscribing.
-                s.state.inner.store.get(&s.id).ok().flatten().unwrap_or(r)
+                s.state
+                    .inner
+                    .store
+                    .get(&s.id)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(first)
             } else {
                 loop {
-                    let record = s.state.inner.store.get(&s.id).ok().flatten()?;
-                    let now = s.state.inner.clock.now().timestamp();
-                    let wait = u64::try_from(record.expires_at - now).unwrap_or(0);
-                    let changed = tokio::select! {
+                    // Wake on a change of this request, or every few seconds to notice expiry
+                    // (measured on the injected clock).
+                    tokio::select! {
                         r = s.rx.recv() => match r {
-                            Ok(id) => id == s.id,
-                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                             Err(_) => return None,
                         },
-                        () = tokio::time::sleep(Duration::from_secs(wait.max(1))) => true,
-                    };
-                    if changed {
-                        break s.state.inner.store.get(&s.id).ok().flatten()?;
+                        () = tokio::time::sleep(EXPIRY_POLL) => {}
+                    }
+                    let record = s.state.inner.store.get(&s.id).ok().flatten()?;
+                    let now = s.state.inner.clock.now().timestamp();
+                    if Some(record.effective_state(now)) != s.last_state {
+                        break record;
                     }
                 }
             };
             let now = s.state.inner.clock.now().timestamp();
-            s.done = record.effective_state(now).is_final();
+            s.last_state = Some(record.effective_state(now));
             let data = view(&s.state, &record).to_string();
             Some((Ok(Event::default().event("state").data(data)), s))
         },
     )
 }
+
+/// How often an event stream re-reads its request to notice expiry.
+const EXPIRY_POLL: Duration = Duration::from_secs(2);
 
 /// `GET /oid4vp/request/{key}`: the signed request object, once.
 pub async fn request_object(

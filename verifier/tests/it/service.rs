@@ -750,3 +750,40 @@ fn shipped_scenario_file_is_valid() {
     );
     assert!(serde_json::from_str::<Scenario>(&text.replace("\"prompt\"", "\"promt\"")).is_err());
 }
+
+#[tokio::test]
+async fn event_stream_reports_expiry() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, stop) = spawn(&w, dir.path()).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/presentation-requests"))
+        .bearer_auth(TOKEN)
+        .json(&create_body(&w))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = http
+        .get(format!(
+            "{base}/presentation-requests/{}/events",
+            created["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let reader = tokio::spawn(read_until_final(events));
+    w.clock.advance(chrono::TimeDelta::minutes(10));
+    let events = reader.await.unwrap();
+    assert_eq!(events.last().unwrap()["state"], "expired");
+    assert!(
+        events.last().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    let _ = stop.send(());
+}
