@@ -75,6 +75,9 @@ pub enum ModelError {
     /// A `credentialSchema` entry lacks `id` or `type`.
     #[error("credentialSchema entries must be objects with an id and a type")]
     SchemaInvalid,
+    /// An `evidence`, `termsOfUse` or `refreshService` entry is not an object with a `type`.
+    #[error("{0} entries must be objects with a type")]
+    EntryWithoutType(&'static str),
     /// `name` / `description` is neither a string nor a language value object.
     #[error("{0} must be a string or language value objects")]
     NameOrDescriptionInvalid(&'static str),
@@ -93,6 +96,7 @@ impl ModelError {
             ModelError::NotAnObject
             | ModelError::IdNotUrl(_)
             | ModelError::SchemaInvalid
+            | ModelError::EntryWithoutType(_)
             | ModelError::NameOrDescriptionInvalid(_)
             | ModelError::VerifiableCredentialInvalid => Check::Structure,
             ModelError::ContextMissing
@@ -115,6 +119,7 @@ impl ModelError {
             ModelError::NotAnObject
             | ModelError::IdNotUrl(_)
             | ModelError::SchemaInvalid
+            | ModelError::EntryWithoutType(_)
             | ModelError::NameOrDescriptionInvalid(_)
             | ModelError::VerifiableCredentialInvalid
             | ModelError::HolderInvalid
@@ -342,6 +347,25 @@ fn check_schema(object: &Map<String, Value>) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// Sections 5.6 (`evidence`), 5.5 (`termsOfUse`) and 5.4 (`refreshService`): each entry
+/// states its `type`.
+fn check_typed_entries(object: &Map<String, Value>) -> Result<(), ModelError> {
+    for property in ["evidence", "termsOfUse", "refreshService"] {
+        let Some(value) = object.get(property) else {
+            continue;
+        };
+        let typed = one_or_many(value).iter().all(|entry| {
+            entry
+                .as_object()
+                .is_some_and(|map| map.contains_key("type"))
+        });
+        if !typed {
+            return Err(ModelError::EntryWithoutType(property));
+        }
+    }
+    Ok(())
+}
+
 /// Section 4.6: `name` / `description` are strings or language value objects.
 fn check_names(object: &Map<String, Value>) -> Result<(), ModelError> {
     for property in ["name", "description"] {
@@ -368,7 +392,8 @@ pub fn credential_checks(value: &Value) -> Vec<(Check, Result<(), ModelError>)> 
     };
     let structure = check_id(object, "credential")
         .and_then(|()| check_names(object))
-        .and_then(|()| check_schema(object));
+        .and_then(|()| check_schema(object))
+        .and_then(|()| check_typed_entries(object));
     let issuer = match object.get("issuer") {
         None => Err(ModelError::IssuerMissing),
         Some(issuer) if url_or_object_with_id(issuer) => Ok(()),

@@ -368,3 +368,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn evidence_terms_of_use_and_refresh_service_need_a_type() {
+    for property in ["evidence", "termsOfUse", "refreshService"] {
+        let typed = with(
+            alumni(),
+            property,
+            json!([{"type": "Example", "id": "urn:x:1"}]),
+        );
+        assert!(Credential::from_json(typed).is_ok(), "{property}");
+        let untyped = with(alumni(), property, json!({"id": "urn:x:1"}));
+        let expected = match property {
+            "evidence" => ModelError::EntryWithoutType("evidence"),
+            "termsOfUse" => ModelError::EntryWithoutType("termsOfUse"),
+            _ => ModelError::EntryWithoutType("refreshService"),
+        };
+        assert_eq!(Credential::from_json(untyped), Err(expected));
+    }
+}
