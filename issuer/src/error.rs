@@ -3,7 +3,7 @@
 //! Every error response is `{"code": ..., "message": ...}` with a stable snake_case `code`.
 //! OAuth endpoints (token, credential, nonce) additionally carry `error` and
 //! `error_description` as RFC 6749 section 5.2 and OpenID4VCI section 8.3.1 require (decision
-//! 0702). Internal details are logged (without personal data) and never returned.
+//! 0701). Internal details are logged (without personal data) and never returned.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -4,7 +4,7 @@
 //! did:web: one DID for the service's lifetime; every key ever created is a verification
 //! method (`#key-1`, `#key-2`, ...) listed under `assertionMethod`, so credentials signed
 //! before a rotation keep verifying; only the active key is listed under `authentication`.
-//! did:key: the DID *is* the key, so a rotation changes the issuer DID (decision 0704); the
+//! did:key: the DID *is* the key, so a rotation changes the issuer DID (decision 0703); the
 //! old did:keys stay self-resolving.
 
 use credentials::{PublicKey, Relationship};

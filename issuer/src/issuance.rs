@@ -238,7 +238,7 @@ impl Issued {
 /// The `@context` of the issuer's `ldp_vc` credentials: VC 2.0 and an inline `@vocab` for
 /// the type's own terms (claim names, the credential type). The VC 2.0 context's
 /// issuer-dependent vocabulary is made explicit because Data Integrity signing expands in
-/// safe mode, where a term without a definition is an error (decision 0705).
+/// safe mode, where a term without a definition is an error (decision 0704).
 pub fn credential_context() -> Value {
     json!([
         credentials::vc::CREDENTIALS_V2_CONTEXT,

@@ -289,3 +289,30 @@ fn logs_carry_no_tokens_codes_or_personal_data() {
         assert!(!logs.contains(secret), "log contains {secret}");
     }
 }
+
+#[tokio::test]
+async fn every_documented_path_is_routed() {
+    let issuer =
+        TestIssuer::with(|c| c.public_url = url::Url::parse("https://issuer.example").unwrap());
+    let spec: serde_json::Value = serde_json::from_str(issuer::http::public::OPENAPI).unwrap();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{id}", "x")
+            .replace("{list}", "1")
+            .replace("{suite}", "eddsa-rdfc-2022")
+            .replace("{purpose}", "revocation");
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = issuer
+                .call(request(m, &concrete, Some(ADMIN), Some(json!({}))))
+                .await;
+            let unrouted =
+                r.status == StatusCode::NOT_FOUND && r.json()["message"] == "no such endpoint";
+            let wrong_method = r.status == StatusCode::METHOD_NOT_ALLOWED;
+            assert!(
+                !unrouted && !wrong_method,
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+}
