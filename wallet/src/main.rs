@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow, bail};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
+use wallet::net::{NetworkPolicy, ReqwestHttp};
 use wallet::{
     CredentialRecord, Passphrase, PresentationOutcome, PresentationRecord, VaultConfig, Wallet,
     WalletError,
@@ -23,6 +24,10 @@ struct Cli {
     /// The vault file (default: `wallet.vault` in the user's data directory).
     #[arg(long, global = true, env = "WALLET_VAULT", value_name = "PATH")]
     vault: Option<PathBuf>,
+    /// Allow plain `http://` to loopback hosts (local testing only). Anything else must be
+    /// `https://`.
+    #[arg(long, global = true)]
+    allow_http_loopback: bool,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -57,6 +62,16 @@ enum Command {
     },
     /// Change the vault's passphrase.
     Passwd,
+    /// Answer an OpenID4VP request: shows who asks and what would be shared, and sends only
+    /// after approval.
+    Present {
+        /// The `openid4vp://` request link.
+        request_uri: String,
+        /// Approve without asking (scripts). Without it, the wallet asks on the terminal, and
+        /// with no terminal it declines.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -228,6 +243,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             );
         }
+        Command::Present { request_uri, yes } => {
+            let mut wallet = open(&path, &config)?;
+            let policy = NetworkPolicy {
+                allow_http_loopback: cli.allow_http_loopback,
+            };
+            present(&mut wallet, &request_uri, yes, policy, cli.json)?;
+        }
         Command::Passwd => {
             let mut wallet = open(&path, &config)?;
             let new = passphrase("WALLET_NEW_PASSPHRASE", "New vault passphrase", true)?;
@@ -238,6 +260,70 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 || "Passphrase changed".to_owned(),
             );
         }
+    }
+    Ok(())
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")
+}
+
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+fn present(
+    wallet: &mut Wallet,
+    link: &str,
+    yes: bool,
+    policy: NetworkPolicy,
+    json_out: bool,
+) -> anyhow::Result<()> {
+    let rt = runtime()?;
+    let http = ReqwestHttp::new()?;
+    let resolver = wallet::net::did_resolver(policy)?;
+    let now = chrono::Utc::now();
+    let request = rt.block_on(wallet::present::fetch_request(
+        link, &http, &resolver, policy, now,
+    ))?;
+    let pending = wallet::present::plan(wallet, request)?;
+    if json_out {
+        println!(
+            "{:#}",
+            serde_json::to_value(pending.summary()).context("cannot render the summary")?
+        );
+    } else {
+        print!("{}", pending.summary());
+    }
+    let approved = yes || confirm("Share this?")?;
+    if !approved {
+        wallet::present::decline(wallet, pending, chrono::Utc::now())?;
+        if !yes && !std::io::stdin().is_terminal() {
+            bail!("not approved: nothing was sent (no terminal to ask; use --yes to approve)");
+        }
+        eprintln!("Declined: nothing was sent.");
+        return Ok(());
+    }
+    let submitted = rt.block_on(wallet::present::submit(
+        wallet,
+        pending,
+        &http,
+        chrono::Utc::now(),
+    ))?;
+    eprintln!("Sent.");
+    if let Some(redirect) = submitted.redirect_uri {
+        eprintln!("The verifier continues at {redirect}");
     }
     Ok(())
 }

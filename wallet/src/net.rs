@@ -198,6 +198,22 @@ impl WalletHttp for ReqwestHttp {
     }
 }
 
+/// The DID resolver the flows use: did:key and did:jwk computed, did:web retrieved over the
+/// guarded client (https only, public addresses only; with
+/// [`NetworkPolicy::allow_http_loopback`], also plain http to loopback).
+pub fn did_resolver(policy: NetworkPolicy) -> Result<did_methods::UniversalResolver, NetError> {
+    let mut builder = did_methods::ReqwestHttpClient::builder();
+    if policy.allow_http_loopback {
+        builder = builder.dangerous().allow_loopback();
+    }
+    let client = builder.build().map_err(|_| NetError::Connect)?;
+    let mut web = did_methods::DidWebResolver::new(client);
+    if policy.allow_http_loopback {
+        web = web.dangerous().plain_http_for_localhost();
+    }
+    Ok(did_methods::UniversalResolver::new(web))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

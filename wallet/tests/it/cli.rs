@@ -293,3 +293,136 @@ fn damaged_and_foreign_files_are_reported_and_left_alone() {
         stderr(&missing)
     );
 }
+
+mod present_cmd {
+    use credentials::Signer as _;
+    use credentials::oid4vp::{AuthorizationResponse, Presentation};
+    use credentials::sd_jwt::{self, IssuerKey, KeyBindingPolicy, VerifyOptions};
+    use wallet::{PresentationOutcome, VaultConfig, Wallet};
+
+    use super::{run, stderr, wallet_cmd};
+    use crate::present::{Verifier, link, pid_query, receive_pid};
+    use crate::support::*;
+
+    struct Setup {
+        _dir: tempfile::TempDir,
+        vault: std::path::PathBuf,
+        verifier: Verifier,
+        server: LocalServer,
+        link: String,
+        nonce: String,
+    }
+
+    /// A vault (real parameters) holding a PID, and a local verifier serving a signed
+    /// request for `given_name` whose response goes back to it.
+    fn setup() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("v");
+        let mut w = Wallet::create(&vault, &pass(PASS), &VaultConfig::default(), now()).unwrap();
+        receive_pid(&mut w, 11);
+        drop(w);
+        let verifier = Verifier::new(9);
+        let server = LocalServer::start();
+        let mut request = verifier.request(pid_query(&["given_name"]));
+        request.response_uri = format!("{}/response", server.base);
+        request.iat = Some(chrono::Utc::now().timestamp());
+        request.exp = Some(chrono::Utc::now().timestamp() + 600);
+        server.page(
+            "/request",
+            "application/oauth-authz-req+jwt",
+            request.sign(&verifier.kid, &verifier.key),
+        );
+        server.page("/response", "application/json", "{}");
+        let link = link(&verifier.client_id(), &format!("{}/request", server.base));
+        Setup {
+            _dir: dir,
+            vault,
+            verifier,
+            server,
+            link,
+            nonce: request.nonce,
+        }
+    }
+
+    #[test]
+    fn plain_http_needs_the_loopback_flag() {
+        let s = setup();
+        let out = run(wallet_cmd(&s.vault, Some(PASS)).args(["present", &s.link, "--yes"]));
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("request_uri refused"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            s.server.requests().is_empty(),
+            "contacted a plain-http URL without the flag"
+        );
+    }
+
+    #[test]
+    fn without_approval_nothing_is_sent() {
+        let s = setup();
+        let out = run(wallet_cmd(&s.vault, Some(PASS)).args([
+            "--allow-http-loopback",
+            "present",
+            &s.link,
+        ]));
+        assert!(!out.status.success());
+        let summary = String::from_utf8_lossy(&out.stdout);
+        assert!(summary.contains(&s.verifier.did), "{summary}");
+        assert!(summary.contains("will share:      given_name"), "{summary}");
+        assert!(
+            stderr(&out).contains("nothing was sent"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(s.server.posts().is_empty(), "sent without approval");
+        let w = Wallet::open(&s.vault, &pass(PASS), &VaultConfig::default()).unwrap();
+        assert_eq!(
+            w.history().last().unwrap().outcome,
+            PresentationOutcome::Declined
+        );
+    }
+
+    #[test]
+    fn approved_presentation_reaches_the_verifier_bound_to_its_nonce_and_client_id() {
+        let s = setup();
+        let out = run(wallet_cmd(&s.vault, Some(PASS)).args([
+            "--allow-http-loopback",
+            "present",
+            &s.link,
+            "--yes",
+        ]));
+        assert!(out.status.success(), "{}", stderr(&out));
+        let posts = s.server.posts();
+        assert_eq!(posts.len(), 1);
+        assert_eq!(posts[0].0, "/response");
+        let AuthorizationResponse::VpToken { vp_token, .. } =
+            AuthorizationResponse::from_form(&posts[0].1).unwrap()
+        else {
+            panic!("not a vp_token");
+        };
+        let Presentation::Compact(presented) = &vp_token["pid"][0] else {
+            panic!("not an SD-JWT");
+        };
+        let issuer = credentials::Ed25519SigningKey::from_seed(&[42; 32]).public_key();
+        let verified = sd_jwt::verify(
+            presented,
+            IssuerKey::Pinned(&issuer),
+            &VerifyOptions::sd_jwt_vc(
+                chrono::Utc::now(),
+                KeyBindingPolicy::Required {
+                    audience: s.verifier.client_id(),
+                    nonce: s.nonce.clone(),
+                },
+            ),
+        )
+        .unwrap();
+        assert!(verified.is_verified(), "{:?}", verified.report());
+        assert!(!verified.claims().unwrap().contains_key("birthdate"));
+        let history = super::json(wallet_cmd(&s.vault, Some(PASS)).arg("history"));
+        assert_eq!(history[0]["outcome"], "sent");
+        assert_eq!(history[0]["verifier"], s.verifier.client_id());
+    }
+}

@@ -66,25 +66,25 @@ impl WalletHttp for FakeHttp {
     }
 }
 
-struct Verifier {
-    key: Ed25519SigningKey,
-    did: String,
-    kid: String,
+pub struct Verifier {
+    pub key: Ed25519SigningKey,
+    pub did: String,
+    pub kid: String,
 }
 
 impl Verifier {
-    fn new(seed: u8) -> Self {
+    pub fn new(seed: u8) -> Self {
         let key = Ed25519SigningKey::from_seed(&[seed; 32]);
         let did = DidMethod::Key.did(&key.public_key());
         let kid = DidMethod::Key.verification_method(&key.public_key());
         Self { key, did, kid }
     }
 
-    fn client_id(&self) -> String {
+    pub fn client_id(&self) -> String {
         format!("decentralized_identifier:{}", self.did)
     }
 
-    fn request(&self, dcql: Value) -> AuthorizationRequest {
+    pub fn request(&self, dcql: Value) -> AuthorizationRequest {
         AuthorizationRequest {
             response_type: "vp_token".into(),
             client_id: self.client_id(),
@@ -105,7 +105,7 @@ impl Verifier {
 const REQUEST_URI: &str = "https://verifier.example/request/1";
 const PID: &str = "urn:eudi:pid:1";
 
-fn pid_query(paths: &[&str]) -> Value {
+pub fn pid_query(paths: &[&str]) -> Value {
     json!({"credentials": [{
         "id": "pid",
         "format": "dc+sd-jwt",
@@ -116,7 +116,7 @@ fn pid_query(paths: &[&str]) -> Value {
 
 /// An issuer signs an SD-JWT VC bound to a fresh holder key of the wallet; the wallet
 /// verifies it and stores it (as the receive flow will).
-fn receive_pid(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
+pub fn receive_pid(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
     let issuer = Ed25519SigningKey::from_seed(&[42; 32]);
     let issuer_did = DidMethod::Key.did(&issuer.public_key());
     let holder = w
@@ -169,7 +169,7 @@ fn serve(request: &AuthorizationRequest, signer: &Ed25519SigningKey, kid: &str) 
     http
 }
 
-fn link(client_id: &str, request_uri: &str) -> String {
+pub fn link(client_id: &str, request_uri: &str) -> String {
     RequestLink {
         client_id: client_id.into(),
         request_uri: request_uri.into(),
