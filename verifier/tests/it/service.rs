@@ -584,6 +584,100 @@ async fn vcapi_verifies_every_format_the_shared_crate_issues_and_names_tampering
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(first_code(&v), "key_binding_missing");
 
+    // eddsa-rdfc-2022 credentials, and SD-JWT VCs signed with ES256 (P-256 did:key).
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "AgeCredential"],
+        "issuer": w.issuer.did,
+        "validFrom": "2026-06-01T00:00:00Z",
+        "credentialSubject": {"id": w.holder.did, "age_over_21": true}
+    });
+    let rdfc = credentials::data_integrity::sign(
+        &unsigned,
+        credentials::data_integrity::Cryptosuite::EddsaRdfc2022,
+        &credentials::data_integrity::ProofOptions::assertion(
+            w.issuer.vm.clone(),
+            t0() - chrono::TimeDelta::days(1),
+        ),
+        &w.issuer.key,
+    )
+    .unwrap();
+    let (status, v) = vcapi(
+        &router,
+        "/credentials/verify",
+        json!({"verifiableCredential": rdfc}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let mut tampered = rdfc.clone();
+    tampered["credentialSubject"]["age_over_21"] = json!(false);
+    let (status, v) = vcapi(
+        &router,
+        "/credentials/verify",
+        json!({"verifiableCredential": tampered}),
+    )
+    .await;
+    assert_eq!(
+        (status, first_code(&v).as_str()),
+        (StatusCode::BAD_REQUEST, "signature_invalid")
+    );
+
+    let p256 = credentials::P256SigningKey::from_bytes(&[7; 32]).unwrap();
+    let p256_did = did_methods::DidKey::from_public_key(&credentials::Signer::public_key(&p256));
+    let p256_dir = tempfile::tempdir().unwrap();
+    let p256_state = {
+        let mut scenario = Scenario::liquor_store(vec![p256_did.did().to_string()]);
+        scenario.policy.trusted_issuers.push(w.issuer.did.clone());
+        let config = ServiceConfig::new(
+            dir.keep(),
+            url::Url::parse("https://v.example").unwrap(),
+            TOKEN.into(),
+            scenario,
+        );
+        AppState::open(
+            config,
+            ServiceParts {
+                clock: w.clock.clone(),
+                resolver: Arc::new(UniversalResolver::offline()),
+                status_fetcher: w.status.clone(),
+            },
+        )
+        .unwrap()
+    };
+    let mut options = credentials::sd_jwt::SdJwtVcOptions::new(VCT);
+    options.iss = Some(p256_did.did().to_string());
+    options.kid = Some(p256_did.verification_method_id().to_string());
+    options.iat = Some(t0() - chrono::TimeDelta::days(1));
+    options.cnf = Some(credentials::Signer::public_key(&w.holder.key));
+    let es256 = credentials::sd_jwt::issue_sd_jwt_vc(
+        json!({"age_over_21": true}).as_object().unwrap().clone(),
+        &[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])],
+        &options,
+        &p256,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap()
+    .into_string();
+    let p256_router = app(p256_state);
+    let (status, v) = vcapi(
+        &p256_router,
+        "/credentials/verify",
+        json!({"verifiableCredential": es256}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // The same credential against the first service, which does not trust that issuer.
+    let (status, v) = vcapi(
+        &router,
+        "/credentials/verify",
+        json!({"verifiableCredential": es256}),
+    )
+    .await;
+    assert_eq!(
+        (status, first_code(&v).as_str()),
+        (StatusCode::BAD_REQUEST, "untrusted_issuer")
+    );
+
     // A challenge is required.
     let (status, v) = vcapi(
         &router,
