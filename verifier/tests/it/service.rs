@@ -629,7 +629,7 @@ async fn vcapi_verifies_every_format_the_shared_crate_issues_and_names_tampering
         let mut scenario = Scenario::liquor_store(vec![p256_did.did().to_string()]);
         scenario.policy.trusted_issuers.push(w.issuer.did.clone());
         let config = ServiceConfig::new(
-            dir.keep(),
+            p256_dir.path().to_path_buf(),
             url::Url::parse("https://v.example").unwrap(),
             TOKEN.into(),
             scenario,
