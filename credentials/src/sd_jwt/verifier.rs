@@ -25,8 +25,9 @@ use crate::resolver::{KeyResolutionError, KeyResolver, Relationship};
 pub enum IssuerKey<'a> {
     /// A key the caller already trusts for this issuer.
     Pinned(&'a PublicKey),
-    /// A DID resolver: `iss` must be a DID and the header `kid` a DID URL of that DID (absolute
-    /// or a `#fragment`), resolved under `assertionMethod` (SD-JWT VC, "Issuer-signed JWT
+    /// A DID resolver, asked under `assertionMethod` for the verification method named by the
+    /// header `kid` (an absolute DID URL of the `iss` DID, or a `#fragment` of it) or, without
+    /// `kid`, the one key of a `did:key` / `did:jwk` `iss` (SD-JWT VC, "Issuer-signed JWT
     /// Verification Key Validation", DID case).
     Resolver(&'a dyn KeyResolver),
 }
@@ -123,6 +124,7 @@ pub struct SdJwtVerification {
     holder_key: Option<PublicKey>,
     status: Option<StatusListReference>,
     key_bound: bool,
+    verification_method: Option<String>,
 }
 
 /// The report and the claim names; claim values stay out of logs.
@@ -173,6 +175,14 @@ impl SdJwtVerification {
         self.status.as_ref().filter(|_| self.is_verified())
     }
 
+    /// The DID URL of the issuer key, when it was found with a [`IssuerKey::Resolver`] (the
+    /// issuer's identity when `iss` is absent). `None` unless verified.
+    pub fn verification_method(&self) -> Option<&str> {
+        self.verification_method
+            .as_deref()
+            .filter(|_| self.is_verified())
+    }
+
     /// True if verified and a Key Binding JWT proved possession of the holder key.
     pub fn is_key_bound(&self) -> bool {
         self.key_bound && self.is_verified()
@@ -215,6 +225,7 @@ impl SdJwtVerification {
             holder_key: None,
             status: None,
             key_bound: false,
+            verification_method: None,
         }
     }
 
@@ -296,11 +307,14 @@ pub(crate) fn verify_parts(
     let key = match issuer_key {
         IssuerKey::Pinned(key) => Some(key.clone()),
         IssuerKey::Resolver(resolver) => {
-            match verification_method(&jws)
-                .and_then(|vm| resolver.resolve_key(&vm, Relationship::AssertionMethod))
-            {
-                Ok(key) => {
+            match verification_method(&jws).and_then(|vm| {
+                resolver
+                    .resolve_key(&vm, Relationship::AssertionMethod)
+                    .map(|key| (vm, key))
+            }) {
+                Ok((vm, key)) => {
                     report.pass(Check::VerificationMethod);
+                    out.verification_method = Some(vm);
                     Some(key)
                 }
                 Err(KeyResolutionError::ResolutionFailed) => {
@@ -466,29 +480,44 @@ fn media_type_eq(typ: &str, expected: &str) -> bool {
     bare.eq_ignore_ascii_case(expected)
 }
 
-/// The verification method for a DID issuer: `kid` as an absolute DID URL of the `iss` DID,
-/// or a `#fragment` relative to it (SD-JWT VC, DID case; DID Core section 3.2).
+/// The verification method of a DID issuer (SD-JWT VC, "Issuer-signed JWT Verification Key
+/// Validation", DID case; DID Core section 3.2):
+/// - `kid` an absolute DID URL: used as is; if `iss` is present it must be that same DID
+///   (a key of another DID would let anyone with a DID issue in this issuer's name, and an
+///   `https` issuer cannot be tied to a DID key here);
+/// - `kid` a `#fragment`: relative to the DID in `iss`;
+/// - no `kid`, `iss` a `did:key` or `did:jwk`: their one key, `#<multibase>` / `#0`.
+///
+/// Anything else names no key and fails.
 fn verification_method(jws: &CompactJws) -> Result<String, KeyResolutionError> {
-    let iss = jws
-        .payload()
-        .get("iss")
-        .and_then(Value::as_str)
-        .filter(|iss| iss.starts_with("did:") && !iss.contains(['#', '?', '/']))
-        .ok_or(KeyResolutionError::InvalidId)?;
-    let kid = jws
-        .header()
-        .get("kid")
-        .and_then(Value::as_str)
-        .ok_or(KeyResolutionError::InvalidId)?;
-    let vm = if kid.starts_with('#') {
-        format!("{iss}{kid}")
-    } else {
-        kid.to_owned()
+    let is_did = |s: &str| s.starts_with("did:") && !s.contains(['#', '?', '/']);
+    let iss = match jws.payload().get("iss") {
+        None => None,
+        Some(Value::String(iss)) => Some(iss.as_str()),
+        Some(_) => return Err(KeyResolutionError::InvalidId),
+    };
+    let vm = match (jws.header().get("kid"), iss) {
+        (Some(Value::String(kid)), Some(iss)) if kid.starts_with('#') && is_did(iss) => {
+            format!("{iss}{kid}")
+        }
+        (Some(Value::String(kid)), _) if kid.starts_with("did:") => kid.clone(),
+        (None, Some(iss)) if is_did(iss) => {
+            if let Some(key) = iss.strip_prefix("did:key:") {
+                format!("{iss}#{key}")
+            } else if iss.starts_with("did:jwk:") {
+                format!("{iss}#0")
+            } else {
+                return Err(KeyResolutionError::InvalidId);
+            }
+        }
+        _ => return Err(KeyResolutionError::InvalidId),
     };
     match vm.split_once('#') {
-        // The key must belong to the issuer's own DID: a key of another DID would let anyone
-        // with a DID issue in this issuer's name.
-        Some((did, fragment)) if did == iss && !fragment.is_empty() => Ok(vm),
+        Some((did, fragment))
+            if is_did(did) && !fragment.is_empty() && iss.is_none_or(|iss| iss == did) =>
+        {
+            Ok(vm)
+        }
         _ => Err(KeyResolutionError::InvalidId),
     }
 }

@@ -1034,3 +1034,74 @@ fn debug_output_holds_no_token_salt_or_claim_value() {
         assert!(!shown.contains(&salt), "{shown}");
     }
 }
+
+/// A resolver knowing exactly one verification method, under `assertionMethod`.
+struct OneMethod(String, PublicKey);
+
+impl KeyResolver for OneMethod {
+    fn resolve_key(
+        &self,
+        vm: &str,
+        relationship: Relationship,
+    ) -> Result<PublicKey, KeyResolutionError> {
+        match (vm == self.0, relationship) {
+            (true, Relationship::AssertionMethod) => Ok(self.1.clone()),
+            (true, _) => Err(KeyResolutionError::NotAuthorized),
+            (false, _) => Err(KeyResolutionError::NotFound),
+        }
+    }
+}
+
+fn issued_with(iss: Option<&str>, kid: Option<&str>) -> String {
+    let mut options = vc_options(&holder_key());
+    options.iss = iss.map(str::to_owned);
+    options.kid = kid.map(str::to_owned);
+    issue_sd_jwt_vc(person(), &[], &options, &issuer_key(), &mut rng())
+        .unwrap()
+        .into_string()
+}
+
+#[test]
+fn rule_issuer_key_from_an_absolute_kid_when_iss_is_absent() {
+    let vm = "did:example:issuer#key-1";
+    let resolver = OneMethod(vm.into(), pinned());
+    let sd_jwt = issued_with(None, Some(vm));
+    let result = verify(&sd_jwt, IssuerKey::Resolver(&resolver), &no_kb()).unwrap();
+    assert!(result.is_verified(), "{:?}", result.report());
+    assert_eq!(result.verification_method(), Some(vm));
+    // A relative kid needs a DID iss to be relative to.
+    let sd_jwt = issued_with(None, Some("#key-1"));
+    let result = verify(&sd_jwt, IssuerKey::Resolver(&resolver), &no_kb()).unwrap();
+    assert_eq!(
+        result.report().failure_codes(),
+        vec![FailureCode::VerificationMethodInvalid]
+    );
+    assert_eq!(result.verification_method(), None);
+}
+
+#[test]
+fn rule_issuer_key_of_a_did_key_or_did_jwk_issuer_without_kid() {
+    let multikey = pinned().to_multikey();
+    let did_key = format!("did:key:{multikey}");
+    let resolver = OneMethod(format!("{did_key}#{multikey}"), pinned());
+    let result = verify(
+        &issued_with(Some(&did_key), None),
+        IssuerKey::Resolver(&resolver),
+        &no_kb(),
+    )
+    .unwrap();
+    assert!(result.is_verified(), "{:?}", result.report());
+
+    let did_jwk = format!(
+        "did:jwk:{}",
+        base64url::encode(pinned().to_jwk().to_string())
+    );
+    let resolver = OneMethod(format!("{did_jwk}#0"), pinned());
+    let result = verify(
+        &issued_with(Some(&did_jwk), None),
+        IssuerKey::Resolver(&resolver),
+        &no_kb(),
+    )
+    .unwrap();
+    assert!(result.is_verified(), "{:?}", result.report());
+}
