@@ -29,6 +29,27 @@ use crate::vc;
 
 pub use rdfc::{CanonicalizationError, CanonicalizationLimits, JsonLdError};
 
+/// How deeply arrays and objects may nest in a document signed or verified here. Credentials
+/// are shallow; the recursive JSON-LD and canonicalization code must not meet deep input.
+pub const MAX_DEPTH: usize = 64;
+
+/// True if `value` nests deeper than [`MAX_DEPTH`] (iterative: safe on any depth).
+fn exceeds_depth(value: &Value) -> bool {
+    let mut stack = vec![(value, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > MAX_DEPTH {
+            return true;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
+}
+
 /// The proof `type` of every Data Integrity proof produced or accepted here.
 pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
 
@@ -156,6 +177,12 @@ pub enum DataIntegrityError {
     /// RDF canonicalization was refused by a work limit: the proof cannot be checked.
     #[error("canonicalization refused: {0}")]
     Canonicalization(#[from] CanonicalizationError),
+    /// The document nests arrays and objects more than [`MAX_DEPTH`] levels deep.
+    #[error("document nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    /// The RDF canonicalization worker thread could not run (resource exhaustion).
+    #[error("canonicalization worker unavailable")]
+    WorkerUnavailable,
     /// RFC 8785 canonicalization failed.
     #[error("JCS canonicalization failed")]
     Jcs,
@@ -169,6 +196,7 @@ impl From<rdfc::RdfcError> for DataIntegrityError {
         match error {
             rdfc::RdfcError::JsonLd(e) => DataIntegrityError::JsonLd(e),
             rdfc::RdfcError::Limit(e) => DataIntegrityError::Canonicalization(e),
+            rdfc::RdfcError::WorkerUnavailable => DataIntegrityError::WorkerUnavailable,
         }
     }
 }
@@ -334,6 +362,9 @@ pub fn sign_with_limits(
     if !vc::is_url(&options.verification_method) {
         return Err(DataIntegrityError::InvalidVerificationMethod);
     }
+    if exceeds_depth(document) {
+        return Err(DataIntegrityError::TooDeep);
+    }
     contexts::check_contexts(document).map_err(|violation| match violation {
         contexts::ContextViolation::NotAllowed(iri) => DataIntegrityError::ContextNotAllowed(iri),
         contexts::ContextViolation::Malformed => DataIntegrityError::JsonLd(JsonLdError::Expansion),
@@ -422,6 +453,14 @@ pub fn verify_credential(
     options: &VerifyOptions,
 ) -> Result<VerificationReport, DataIntegrityError> {
     let mut report = VerificationReport::new();
+    if exceeds_depth(document) {
+        report.fail(
+            Check::Structure,
+            FailureCode::Malformed,
+            "nested too deeply",
+        );
+        return Ok(report);
+    }
     let Some(object) = document.as_object() else {
         report.fail(
             Check::Structure,
@@ -505,6 +544,17 @@ pub fn verify_presentation(
     options: &VerifyOptions,
 ) -> Result<PresentationVerification, DataIntegrityError> {
     let mut report = VerificationReport::new();
+    if exceeds_depth(presentation) {
+        report.fail(
+            Check::Structure,
+            FailureCode::Malformed,
+            "nested too deeply",
+        );
+        return Ok(PresentationVerification {
+            presentation: report,
+            credentials: Vec::new(),
+        });
+    }
     let Some(object) = presentation.as_object() else {
         report.fail(
             Check::Structure,

@@ -644,13 +644,30 @@ fn canonicalize_counting(
     Ok((lines.concat(), non_unique))
 }
 
-/// JSON-LD document to canonical N-Quads.
+/// The stack of the thread that runs JSON-LD processing and canonicalization. JSON-LD
+/// expansion recurses once per nesting level with large frames (over 100 KiB per level in
+/// debug builds), more than a 2 MiB async worker thread can give for a credential nested a
+/// few dozen levels deep; a stack overflow aborts the process. Together with the depth cap
+/// of the callers (`data_integrity::MAX_DEPTH`) this makes the recursion safe. Only touched
+/// pages are committed.
+const WORKER_STACK_BYTES: usize = 32 << 20;
+
+/// JSON-LD document to canonical N-Quads, on a worker thread with a large stack.
 pub fn canonical_nquads(
     document: &Value,
     limits: &CanonicalizationLimits,
 ) -> Result<String, RdfcError> {
-    let quads = to_quads(document)?;
-    Ok(canonicalize(&quads, limits)?)
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("rdfc".into())
+            .stack_size(WORKER_STACK_BYTES)
+            .spawn_scoped(scope, || -> Result<String, RdfcError> {
+                let quads = to_quads(document)?;
+                Ok(canonicalize(&quads, limits)?)
+            })
+            .map_err(|_| RdfcError::WorkerUnavailable)?;
+        worker.join().map_err(|_| RdfcError::WorkerUnavailable)?
+    })
 }
 
 /// Either stage of [`canonical_nquads`] failed.
@@ -662,6 +679,9 @@ pub enum RdfcError {
     /// Canonicalization was refused by a limit.
     #[error(transparent)]
     Limit(#[from] CanonicalizationError),
+    /// The worker thread could not be started, or failed.
+    #[error("canonicalization worker unavailable")]
+    WorkerUnavailable,
 }
 
 #[cfg(test)]

@@ -506,3 +506,48 @@ fn signing_needs_a_verification_method_url() {
         );
     }
 }
+
+#[test]
+fn deeply_nested_input_is_refused_without_recursion_trouble() {
+    let mut deep = json!("leaf");
+    for _ in 0..100 {
+        deep = json!({"knows": deep});
+    }
+    let mut doc = signed(Cryptosuite::EddsaRdfc2022);
+    doc["credentialSubject"]["knows"] = deep.clone();
+    assert_fails(&verify(&doc), FailureCode::Malformed);
+    let vp = data_integrity::verify_presentation(&doc, &did_key_resolver(), "c", "d", &options())
+        .unwrap();
+    assert!(vp.presentation.has_failure(FailureCode::Malformed));
+    doc.as_object_mut().unwrap().remove("proof");
+    assert_eq!(
+        data_integrity::sign(
+            &doc,
+            Cryptosuite::EddsaJcs2022,
+            &vector_proof_options(),
+            &vector_key()
+        ),
+        Err(DataIntegrityError::TooDeep)
+    );
+    // Up to the limit, rdfc signing and verification work even from a thread with tokio's
+    // default 2 MiB worker stack: JSON-LD expansion runs on its own large stack.
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let mut nested = json!("leaf");
+            for _ in 0..(data_integrity::MAX_DEPTH - 3) {
+                nested = json!({"knows": nested});
+            }
+            let mut unsigned = json("unsigned.json");
+            unsigned["credentialSubject"]["knows"] = nested;
+            let doc = sign_with(
+                &unsigned,
+                Cryptosuite::EddsaRdfc2022,
+                &vector_proof_options(),
+            );
+            assert!(verify(&doc).is_verified());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
