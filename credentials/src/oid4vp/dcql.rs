@@ -795,6 +795,58 @@ mod tests {
         assert!(!plain.is_satisfied_by(&set(&[])));
     }
 
+    fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z_]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("credentials".to_owned()),
+                        Just("id".to_owned()),
+                        Just("format".to_owned()),
+                        Just("claims".to_owned()),
+                        Just("path".to_owned()),
+                        Just("values".to_owned()),
+                        Just("claim_sets".to_owned()),
+                        Just("credential_sets".to_owned()),
+                        Just("options".to_owned()),
+                        Just("meta".to_owned()),
+                        "[a-z]{1,4}"
+                    ],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The fuzz harness body for DCQL: arbitrary JSON never panics the parser, a query
+        /// that validates round-trips, and matching and path selection never panic.
+        #[test]
+        fn arbitrary_json_never_panics_and_valid_queries_round_trip(query in arbitrary_json(), doc in arbitrary_json()) {
+            if let Ok(parsed) = DcqlQuery::from_json(&query) {
+                let back = serde_json::to_value(&parsed).unwrap();
+                proptest::prop_assert_eq!(DcqlQuery::from_json(&back).unwrap(), parsed.clone());
+                for credential in &parsed.credentials {
+                    let c = CandidateCredential { format: &credential.format, vct: None, types: &[], claims: &doc, holder_bound: true };
+                    let _ = credential.matches(&c);
+                    for claim in credential.claims.iter().flatten() {
+                        let _ = claim.path.select(&doc);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn ldp_vc_type_values_require_one_full_alternative() {
         let q = DcqlQuery::from_json(&json!({

@@ -534,6 +534,37 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn form_encoding_round_trips(pairs in proptest::collection::vec(("\\PC*", "\\PC*"), 1..5)) {
+            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let decoded = form_decode(&form_encode(&borrowed)).unwrap();
+            let expected: Vec<(String, String)> = pairs.iter()
+                .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+                .cloned()
+                .collect();
+            let decoded: Vec<(String, String)> = decoded.into_iter()
+                .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+                .collect();
+            proptest::prop_assert_eq!(decoded, expected);
+        }
+
+        /// The fuzz harness body for the untrusted-input parsers of this module, run over
+        /// arbitrary text: never a panic.
+        #[test]
+        fn parsers_of_untrusted_input_never_panic(text in "\\PC{0,300}", bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            for input in [text.as_str(), lossy.as_str()] {
+                let _ = AuthorizationResponse::from_form(input);
+                let _ = RequestLink::parse(input);
+                let _ = AuthorizationRequest::parse_signed(input);
+                let _ = form_decode(input);
+                let _ = serde_json::from_str::<serde_json::Value>(input)
+                    .map(|v| DcqlQuery::from_json(&v));
+            }
+        }
+    }
+
     #[test]
     fn malformed_responses_are_refused() {
         for body in [
