@@ -33,3 +33,4 @@ pub use vault::{FileKind, KdfParams, KdfPolicy};
 pub use wallet::{Summary, VaultConfig, Wallet};
 pub mod net;
 pub mod present;
+pub mod receive;

@@ -263,6 +263,25 @@ impl Wallet {
         Ok(info)
     }
 
+    /// Deletes a holder key that no credential is bound to (a key generated for a credential
+    /// that was then refused). Bound keys are left alone.
+    pub fn discard_unbound_key(&mut self, id: &KeyId) -> Result<(), WalletError> {
+        let Some(position) = self
+            .contents
+            .keys
+            .iter()
+            .position(|k| &k.id == id && k.credential.is_none())
+        else {
+            return Ok(());
+        };
+        let removed = self.contents.keys.remove(position);
+        if let Err(e) = self.persist() {
+            self.contents.keys.insert(position, removed);
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// All holder keys (public parts).
     pub fn holder_keys(&self) -> Vec<HolderKey> {
         self.contents.keys.iter().map(KeyRecord::info).collect()

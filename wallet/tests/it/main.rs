@@ -5,5 +5,6 @@ mod cli;
 mod keys;
 mod kill;
 mod present;
+mod receive;
 mod support;
 mod vault;

@@ -1,0 +1,538 @@
+//! Receiving (OpenID4VCI, pre-authorized code) against an in-memory issuer that really
+//! checks the token request and proof, and signs real SD-JWT VCs, Data Integrity VCs and
+//! status lists.
+
+use std::sync::Mutex;
+
+use credentials::data_integrity::{self, Cryptosuite, ProofOptions};
+use credentials::jose::CompactJws;
+use credentials::oid4vp::messages::{form_decode, form_encode};
+use credentials::sd_jwt::{self, ClaimPath, SdJwtVcOptions, StatusListReference};
+use credentials::status_list::token::{Bits, StatusListTokenClaims, TokenStatusList};
+use credentials::{Ed25519SigningKey, PublicKey, Signer as _};
+use did_methods::UniversalResolver;
+use serde_json::{Value, json};
+use url::Url;
+use wallet::net::{HttpResponse, NetError, NetworkPolicy, WalletHttp};
+use wallet::receive::{self, CredentialOffer, ReceiveError};
+use wallet::{CredentialFormat, DidMethod, Wallet};
+
+use crate::support::*;
+
+const BASE: &str = "https://issuer.example";
+const PID: &str = "urn:eudi:pid:1";
+const STATUS_IDX: usize = 7;
+
+struct FakeIssuer {
+    key: Ed25519SigningKey,
+    did: String,
+    kid: String,
+    code: String,
+    tx_code: Option<String>,
+    /// Binds the credential to this key instead of the proof's.
+    bind_to: Option<PublicKey>,
+    /// Signs the credential with this key instead of the issuer's.
+    sign_with: Option<Ed25519SigningKey>,
+    /// The status value at the credential's index, if it has a status.
+    status: Option<u8>,
+    metadata_issuer: String,
+    log: Mutex<Vec<String>>,
+    nonces: Mutex<Vec<String>>,
+}
+
+impl FakeIssuer {
+    fn new() -> Self {
+        let key = Ed25519SigningKey::from_seed(&[77; 32]);
+        Self {
+            did: DidMethod::Key.did(&key.public_key()),
+            kid: DidMethod::Key.verification_method(&key.public_key()),
+            key,
+            code: "pre-auth-code-1".into(),
+            tx_code: None,
+            bind_to: None,
+            sign_with: None,
+            status: None,
+            metadata_issuer: BASE.into(),
+            log: Mutex::new(Vec::new()),
+            nonces: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn offer_json(&self) -> Value {
+        let mut grant = json!({"pre-authorized_code": self.code});
+        if self.tx_code.is_some() {
+            grant["tx_code"] =
+                json!({"input_mode": "numeric", "length": 6, "description": "sent by mail"});
+        }
+        json!({
+            "credential_issuer": BASE,
+            "credential_configuration_ids": ["pid_sd_jwt"],
+            "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": grant},
+        })
+    }
+
+    fn offer_uri(&self) -> String {
+        format!(
+            "openid-credential-offer://?{}",
+            form_encode(&[("credential_offer", &self.offer_json().to_string())])
+        )
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn status_token(&self, value: u8) -> String {
+        let mut list = TokenStatusList::new(131_072, Bits::Two).unwrap();
+        list.set(STATUS_IDX, value).unwrap();
+        StatusListTokenClaims {
+            sub: format!("{BASE}/status/1"),
+            iss: Some(self.did.clone()),
+            iat: now().timestamp() - 60,
+            exp: Some(now().timestamp() + 3600),
+            ttl: Some(300),
+            aggregation_uri: None,
+        }
+        .sign(&list, &self.key, Some(&self.kid))
+    }
+
+    fn issue(
+        &self,
+        configuration: &str,
+        proof_key: PublicKey,
+        holder_did: Option<String>,
+    ) -> Value {
+        let signer = self.sign_with.as_ref().unwrap_or(&self.key);
+        let bound = self.bind_to.clone().unwrap_or(proof_key);
+        if configuration == "pid_ldp" {
+            let holder = holder_did.unwrap_or_else(|| DidMethod::Key.did(&bound));
+            let holder = if self.bind_to.is_some() {
+                DidMethod::Key.did(&bound)
+            } else {
+                holder
+            };
+            let vc = json!({
+                // VC 2.0 plus an explicit issuer-dependent @vocab: Data Integrity expands in
+                // safe mode, where an undefined term is an error.
+                "@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#"}],
+                "type": ["VerifiableCredential", "PersonCredential"],
+                "issuer": self.did,
+                "validFrom": "2026-01-01T00:00:00Z",
+                "credentialSubject": {"id": holder, "given_name": "Erika", "age_over_18": true},
+            });
+            return data_integrity::sign(
+                &vc,
+                Cryptosuite::EddsaRdfc2022,
+                &ProofOptions::assertion(&self.kid, now()),
+                signer,
+            )
+            .unwrap();
+        }
+        let mut options = SdJwtVcOptions::new(PID);
+        options.iss = Some(self.did.clone());
+        options.kid = Some(self.kid.clone());
+        options.iat = Some(now());
+        options.cnf = Some(bound);
+        if self.status.is_some() {
+            options.status = Some(StatusListReference {
+                idx: STATUS_IDX,
+                uri: format!("{BASE}/status/1"),
+            });
+        }
+        let claims = json!({"given_name": "Erika", "birthdate": "1990-01-01", "age_over_18": true});
+        let disclosable: Vec<ClaimPath> = ["given_name", "birthdate", "age_over_18"]
+            .iter()
+            .map(|k| ClaimPath::keys([*k]))
+            .collect();
+        let issued = sd_jwt::issue_sd_jwt_vc(
+            claims.as_object().unwrap().clone(),
+            &disclosable,
+            &options,
+            signer,
+            &mut rng(9),
+        )
+        .unwrap();
+        json!(issued.as_str())
+    }
+}
+
+fn ok_json(body: Value) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        content_type: Some("application/json".into()),
+        body: body.to_string().into_bytes(),
+    }
+}
+
+fn error(status: u16, code: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        content_type: Some("application/json".into()),
+        body: json!({"error": code}).to_string().into_bytes(),
+    }
+}
+
+#[async_trait::async_trait]
+impl WalletHttp for FakeIssuer {
+    async fn get(&self, url: &Url, _accept: &str) -> Result<HttpResponse, NetError> {
+        self.log.lock().unwrap().push(format!("GET {}", url.path()));
+        Ok(match url.path() {
+            "/.well-known/openid-credential-issuer" => ok_json(json!({
+                "credential_issuer": self.metadata_issuer,
+                "credential_endpoint": format!("{BASE}/credential"),
+                "nonce_endpoint": format!("{BASE}/nonce"),
+                "credential_configurations_supported": {
+                    "pid_sd_jwt": {"format": "dc+sd-jwt", "vct": PID},
+                    "pid_ldp": {"format": "ldp_vc"},
+                    "pid_mdoc": {"format": "mso_mdoc"},
+                },
+            })),
+            "/.well-known/oauth-authorization-server" => ok_json(json!({
+                "issuer": BASE,
+                "token_endpoint": format!("{BASE}/token"),
+            })),
+            "/offer/1" => ok_json(self.offer_json()),
+            "/status/1" => HttpResponse {
+                status: 200,
+                content_type: Some("application/statuslist+jwt".into()),
+                body: self.status_token(self.status.unwrap_or(0)).into_bytes(),
+            },
+            _ => error(404, "not_found"),
+        })
+    }
+
+    async fn post_form(&self, url: &Url, body: &str) -> Result<HttpResponse, NetError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("POST {}", url.path()));
+        let form = form_decode(body).unwrap();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        Ok(match url.path() {
+            "/token" => {
+                if get("grant_type").as_deref()
+                    != Some("urn:ietf:params:oauth:grant-type:pre-authorized_code")
+                    || get("pre-authorized_code") != Some(self.code.clone())
+                    || get("tx_code") != self.tx_code
+                {
+                    error(400, "invalid_grant")
+                } else {
+                    ok_json(
+                        json!({"access_token": "at-1", "token_type": "Bearer", "expires_in": 300}),
+                    )
+                }
+            }
+            "/nonce" => {
+                let mut nonces = self.nonces.lock().unwrap();
+                let nonce = format!("c-nonce-{}", nonces.len());
+                nonces.push(nonce.clone());
+                ok_json(json!({"c_nonce": nonce}))
+            }
+            _ => error(404, "not_found"),
+        })
+    }
+
+    async fn post_json(
+        &self,
+        url: &Url,
+        body: &Value,
+        bearer: Option<&str>,
+    ) -> Result<HttpResponse, NetError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("POST {}", url.path()));
+        if url.path() != "/credential" {
+            return Ok(error(404, "not_found"));
+        }
+        if bearer != Some("at-1") {
+            return Ok(error(401, "invalid_token"));
+        }
+        // The proof: typ, key, signature, aud = this issuer, a nonce it issued.
+        let proof = CompactJws::parse(body["proofs"]["jwt"][0].as_str().unwrap()).unwrap();
+        assert_eq!(proof.typ(), Some("openid4vci-proof+jwt"));
+        let (key, holder_did) = match (proof.header().get("jwk"), proof.header().get("kid")) {
+            (Some(jwk), None) => (PublicKey::from_jwk(jwk).unwrap(), None),
+            (None, Some(kid)) => {
+                let did = kid.as_str().unwrap().split('#').next().unwrap().to_owned();
+                let multikey = did.strip_prefix("did:key:").unwrap();
+                (PublicKey::from_multikey(multikey).unwrap(), Some(did))
+            }
+            _ => return Ok(error(400, "invalid_proof")),
+        };
+        proof
+            .verify(&key, &[credentials::jose::Algorithm::EdDSA])
+            .unwrap();
+        assert_eq!(proof.payload()["aud"], BASE);
+        let nonce = proof.payload()["nonce"].as_str().unwrap().to_owned();
+        if !self.nonces.lock().unwrap().contains(&nonce) {
+            return Ok(error(400, "invalid_nonce"));
+        }
+        let configuration = body["credential_configuration_id"].as_str().unwrap();
+        Ok(ok_json(
+            json!({"credentials": [{"credential": self.issue(configuration, key, holder_did)}]}),
+        ))
+    }
+}
+
+async fn offer(issuer: &FakeIssuer, uri: &str) -> CredentialOffer {
+    receive::resolve_offer(uri, issuer, NetworkPolicy::default())
+        .await
+        .unwrap()
+}
+
+async fn run(
+    w: &mut Wallet,
+    issuer: &FakeIssuer,
+    offer: &CredentialOffer,
+    tx: Option<&str>,
+) -> Result<Vec<receive::Received>, ReceiveError> {
+    // A fresh seed per call: a seeded RNG would otherwise generate the same "fresh" key.
+    let seed = w.holder_keys().len() as u64 * 1000 + w.credentials().len() as u64 + 1;
+    receive::receive(
+        w,
+        offer,
+        tx,
+        issuer,
+        &UniversalResolver::offline(),
+        NetworkPolicy::default(),
+        &mut rng(seed),
+        now(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_offer_by_value_yields_a_verified_credential_bound_to_a_fresh_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let issuer = FakeIssuer::new();
+    let o = offer(&issuer, &issuer.offer_uri()).await;
+    assert_eq!(o.credential_issuer, BASE);
+    assert!(o.tx_code.is_none());
+    let got = run(&mut w, &issuer, &o, None).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].issuer, issuer.did);
+    assert_eq!(got[0].types, [PID]);
+    assert_eq!(
+        issuer.log(),
+        [
+            "GET /.well-known/openid-credential-issuer",
+            "GET /.well-known/oauth-authorization-server",
+            "POST /token",
+            "POST /nonce",
+            "POST /credential",
+        ]
+    );
+    let stored = w.credential(got[0].id.as_str()).unwrap();
+    assert_eq!(stored.format, CredentialFormat::DcSdJwt);
+    assert_eq!(stored.claims["given_name"], "Erika");
+    let key = w.holder_key(stored.holder_key.as_ref().unwrap()).unwrap();
+    assert_eq!(key.did, got[0].holder);
+    assert_eq!(key.credential.as_ref(), Some(&got[0].id));
+
+    // A second credential gets another key: two verifiers cannot link them by key.
+    let issuer2 = FakeIssuer::new();
+    let again = run(
+        &mut w,
+        &issuer2,
+        &offer(&issuer2, &issuer2.offer_uri()).await,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_ne!(again[0].holder, got[0].holder);
+}
+
+#[tokio::test]
+async fn an_offer_by_reference_is_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let issuer = FakeIssuer::new();
+    let uri = format!(
+        "openid-credential-offer://?{}",
+        form_encode(&[("credential_offer_uri", &format!("{BASE}/offer/1"))])
+    );
+    let o = offer(&issuer, &uri).await;
+    assert_eq!(issuer.log(), ["GET /offer/1"]);
+    run(&mut w, &issuer, &o, None).await.unwrap();
+    // Both forms at once, neither, or another scheme: refused.
+    for bad in [
+        "openid-credential-offer://?credential_offer=%7B%7D&credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffer%2F1".to_owned(),
+        "openid-credential-offer://?foo=bar".to_owned(),
+        "https://issuer.example/offer".to_owned(),
+    ] {
+        assert!(
+            receive::resolve_offer(&bad, &issuer, NetworkPolicy::default())
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_code_is_asked_for_checked_and_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let mut issuer = FakeIssuer::new();
+    issuer.tx_code = Some("493536".into());
+    let o = offer(&issuer, &issuer.offer_uri()).await;
+    assert_eq!(o.tx_code.as_ref().unwrap().length, Some(6));
+    issuer.log.lock().unwrap().clear();
+    assert!(matches!(
+        run(&mut w, &issuer, &o, None).await,
+        Err(ReceiveError::TxCodeRequired)
+    ));
+    assert!(matches!(
+        run(&mut w, &issuer, &o, Some("49353a")).await,
+        Err(ReceiveError::InvalidTxCode)
+    ));
+    assert!(matches!(
+        run(&mut w, &issuer, &o, Some("4935")).await,
+        Err(ReceiveError::InvalidTxCode)
+    ));
+    assert!(
+        issuer.log().is_empty(),
+        "sent something before the code was known to fit: {:?}",
+        issuer.log()
+    );
+    let err = run(&mut w, &issuer, &o, Some("000000")).await.unwrap_err();
+    assert!(
+        matches!(&err, ReceiveError::HttpStatus { status: 400, error: Some(e), .. } if e == "invalid_grant"),
+        "{err:?}"
+    );
+    run(&mut w, &issuer, &o, Some("493536")).await.unwrap();
+    assert_eq!(w.credentials().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_credentials_are_not_stored_and_leave_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+
+    // Bound to someone else's key.
+    let mut issuer = FakeIssuer::new();
+    issuer.bind_to = Some(Ed25519SigningKey::from_seed(&[1; 32]).public_key());
+    let o = offer(&issuer, &issuer.offer_uri()).await;
+    assert!(matches!(
+        run(&mut w, &issuer, &o, None).await,
+        Err(ReceiveError::NotBoundToOurKey)
+    ));
+
+    // Signed by a key that is not the issuer DID's.
+    let mut issuer = FakeIssuer::new();
+    issuer.sign_with = Some(Ed25519SigningKey::from_seed(&[2; 32]));
+    let o = offer(&issuer, &issuer.offer_uri()).await;
+    let err = run(&mut w, &issuer, &o, None).await.unwrap_err();
+    assert!(
+        matches!(&err, ReceiveError::Verification(codes) if codes.contains(&"signature_invalid".to_owned())),
+        "{err:?}"
+    );
+
+    // Metadata of another issuer.
+    let mut issuer = FakeIssuer::new();
+    issuer.metadata_issuer = "https://evil.example".into();
+    let o = offer(&issuer, &issuer.offer_uri()).await;
+    assert!(matches!(
+        run(&mut w, &issuer, &o, None).await,
+        Err(ReceiveError::IssuerMismatch)
+    ));
+    assert!(
+        !issuer.log().iter().any(|l| l == "POST /token"),
+        "code spent on a mismatched issuer"
+    );
+
+    // An unsupported format is refused before the code is spent.
+    let issuer = FakeIssuer::new();
+    let mut o = offer(&issuer, &issuer.offer_uri()).await;
+    o.credential_configuration_ids = vec!["pid_mdoc".into()];
+    assert!(matches!(
+        run(&mut w, &issuer, &o, None).await,
+        Err(ReceiveError::UnsupportedFormat(_))
+    ));
+    assert!(!issuer.log().iter().any(|l| l == "POST /token"));
+
+    assert!(w.credentials().is_empty());
+    assert!(
+        w.holder_keys().is_empty(),
+        "keys of refused credentials kept: {:?}",
+        w.holder_keys()
+    );
+}
+
+#[tokio::test]
+async fn status_is_checked_before_storing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    for (value, expect_stored) in [(1u8, false), (2, false), (0, true)] {
+        let mut issuer = FakeIssuer::new();
+        issuer.status = Some(value);
+        let o = offer(&issuer, &issuer.offer_uri()).await;
+        let result = run(&mut w, &issuer, &o, None).await;
+        match value {
+            1 => assert!(matches!(result, Err(ReceiveError::Revoked)), "{result:?}"),
+            2 => assert!(matches!(result, Err(ReceiveError::Suspended)), "{result:?}"),
+            _ => {
+                result.unwrap();
+            }
+        }
+        assert!(issuer.log().iter().any(|l| l == "GET /status/1"));
+        assert_eq!(w.credentials().len(), usize::from(expect_stored));
+    }
+}
+
+#[tokio::test]
+async fn plain_http_issuers_are_refused() {
+    let issuer = FakeIssuer::new();
+    let mut offer_json = issuer.offer_json();
+    offer_json["credential_issuer"] = json!("http://issuer.example");
+    let uri = format!(
+        "openid-credential-offer://?{}",
+        form_encode(&[("credential_offer", &offer_json.to_string())])
+    );
+    let err = receive::resolve_offer(&uri, &issuer, NetworkPolicy::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReceiveError::UrlRefused {
+                what: "credential_issuer",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = receive::resolve_offer(
+        &uri,
+        &issuer,
+        NetworkPolicy {
+            allow_http_loopback: true,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ReceiveError::UrlRefused { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_data_integrity_credential_is_verified_and_bound_to_the_holder_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let issuer = FakeIssuer::new();
+    let mut o = offer(&issuer, &issuer.offer_uri()).await;
+    o.credential_configuration_ids = vec!["pid_ldp".into()];
+    let got = run(&mut w, &issuer, &o, None).await.unwrap();
+    let stored = w.credential(got[0].id.as_str()).unwrap();
+    assert_eq!(stored.format, CredentialFormat::LdpVc);
+    assert_eq!(stored.types, ["VerifiableCredential", "PersonCredential"]);
+    assert_eq!(stored.claims["id"], got[0].holder);
+    assert_eq!(stored.claims["given_name"], "Erika");
+
+    // Bound to another DID: refused.
+    let mut other = FakeIssuer::new();
+    other.bind_to = Some(Ed25519SigningKey::from_seed(&[3; 32]).public_key());
+    let err = run(&mut w, &other, &o, None).await.unwrap_err();
+    assert!(matches!(err, ReceiveError::NotBoundToOurKey), "{err:?}");
+}
