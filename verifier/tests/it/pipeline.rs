@@ -695,3 +695,24 @@ async fn data_integrity_untrusted_issuer_is_rejected() {
         outcome.codes()
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Any single-character change anywhere in a presentation (issuer JWT, disclosures,
+    /// KB-JWT, separators) is rejected, never verified with other claims.
+    #[test]
+    fn any_single_character_change_to_a_presentation_is_rejected(position in 0.0f64..1.0, replacement in proptest::sample::select(vec!['A', 'z', '0', '-', '_', '~', '.', 'Q'])) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let w = World::new();
+        let req = w.request(over_21_query());
+        let p = w.present(&w.default_sd_jwt_vc(), &["age_over_21"], &req.nonce, AUDIENCE);
+        let mut chars: Vec<char> = p.chars().collect();
+        let index = ((chars.len() - 1) as f64 * position) as usize;
+        proptest::prop_assume!(chars[index] != replacement);
+        chars[index] = replacement;
+        let mutated: String = chars.into_iter().collect();
+        let outcome = runtime.block_on(w.verifier.verify_response(&req, &token("age", compact(mutated)))).unwrap();
+        proptest::prop_assert!(outcome.is_err());
+    }
+}
