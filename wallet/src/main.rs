@@ -62,6 +62,16 @@ enum Command {
     },
     /// Change the vault's passphrase.
     Passwd,
+    /// Receive credentials from an OpenID4VCI offer (`openid-credential-offer://`, by value or
+    /// by reference). Each is verified before it is stored.
+    Receive {
+        /// The offer URI.
+        offer_uri: String,
+        /// The transaction code the issuer sent separately, if the offer needs one (asked on
+        /// the terminal otherwise).
+        #[arg(long, value_name = "CODE")]
+        tx_code: Option<String>,
+    },
     /// Answer an OpenID4VP request: shows who asks and what would be shared, and sends only
     /// after approval.
     Present {
@@ -243,6 +253,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             );
         }
+        Command::Receive { offer_uri, tx_code } => {
+            let mut wallet = open(&path, &config)?;
+            let policy = NetworkPolicy {
+                allow_http_loopback: cli.allow_http_loopback,
+            };
+            receive(&mut wallet, &offer_uri, tx_code, policy, cli.json)?;
+        }
         Command::Present { request_uri, yes } => {
             let mut wallet = open(&path, &config)?;
             let policy = NetworkPolicy {
@@ -281,6 +298,62 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+fn receive(
+    wallet: &mut Wallet,
+    offer_uri: &str,
+    tx_code: Option<String>,
+    policy: NetworkPolicy,
+    json_out: bool,
+) -> anyhow::Result<()> {
+    let rt = runtime()?;
+    let http = ReqwestHttp::new()?;
+    let resolver = wallet::net::did_resolver(policy)?;
+    let offer = rt.block_on(wallet::receive::resolve_offer(offer_uri, &http, policy))?;
+    let tx_code = match (&offer.tx_code, tx_code) {
+        (Some(spec), None) if std::io::stdin().is_terminal() => {
+            use std::io::Write as _;
+            let hint = spec
+                .description
+                .as_deref()
+                .unwrap_or("sent to you separately by the issuer");
+            print!("Transaction code ({hint}): ");
+            std::io::stdout().flush()?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            Some(line.trim().to_owned())
+        }
+        (_, given) => given,
+    };
+    let received = rt.block_on(wallet::receive::receive(
+        wallet,
+        &offer,
+        tx_code.as_deref(),
+        &http,
+        &resolver,
+        policy,
+        &mut rand_core::OsRng,
+        chrono::Utc::now(),
+    ))?;
+    if json_out {
+        println!(
+            "{:#}",
+            serde_json::to_value(&received).context("cannot render the result")?
+        );
+    } else {
+        for r in &received {
+            println!(
+                "Stored credential {} ({}, {}) from {}, bound to {}",
+                r.id,
+                r.format.as_str(),
+                r.types.join(", "),
+                r.issuer,
+                r.holder
+            );
+        }
+    }
+    Ok(())
 }
 
 fn present(

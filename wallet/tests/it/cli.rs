@@ -426,3 +426,110 @@ mod present_cmd {
         assert_eq!(history[0]["verifier"], s.verifier.client_id());
     }
 }
+
+mod receive_cmd {
+    use std::sync::Arc;
+
+    use super::{json, ok, run, stderr, wallet_cmd};
+    use crate::receive::FakeIssuer;
+    use crate::support::*;
+
+    /// The in-memory issuer of the receive tests, served over HTTP on loopback.
+    fn issuer_server(tx_code: Option<&str>) -> (LocalServer, Arc<FakeIssuer>) {
+        let mut shared = None;
+        let server = LocalServer::start_with(|base| {
+            let mut issuer = FakeIssuer::at(base);
+            issuer.tx_code = tx_code.map(str::to_owned);
+            let issuer = Arc::new(issuer);
+            shared = Some(issuer.clone());
+            Arc::new(
+                move |method: &str, path: &str, body: &str, bearer: Option<&str>| {
+                    let r = issuer.handle(method, path, body, bearer);
+                    (
+                        r.status,
+                        r.content_type.unwrap_or_default(),
+                        String::from_utf8(r.body).unwrap(),
+                    )
+                },
+            )
+        });
+        (server, shared.unwrap())
+    }
+
+    fn initialised_vault(dir: &std::path::Path) -> std::path::PathBuf {
+        let vault = dir.join("v");
+        ok(wallet_cmd(&vault, Some(PASS)).arg("init"));
+        vault
+    }
+
+    #[test]
+    fn receive_stores_a_verified_credential_that_list_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = initialised_vault(dir.path());
+        let (server, issuer) = issuer_server(None);
+        let out = ok(wallet_cmd(&vault, Some(PASS)).args([
+            "--allow-http-loopback",
+            "receive",
+            &issuer.offer_uri(),
+        ]));
+        assert!(out.contains("Stored credential"), "{out}");
+        assert!(
+            server
+                .requests()
+                .iter()
+                .any(|(m, p, _)| m == "POST" && p == "/credential")
+        );
+        let list = json(wallet_cmd(&vault, Some(PASS)).arg("list"));
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list[0]["types"][0], "urn:eudi:pid:1");
+        assert_eq!(list[0]["format"], "dc+sd-jwt");
+    }
+
+    #[test]
+    fn receive_over_plain_http_needs_the_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = initialised_vault(dir.path());
+        let (server, issuer) = issuer_server(None);
+        let out = run(wallet_cmd(&vault, Some(PASS)).args(["receive", &issuer.offer_uri()]));
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("credential_issuer refused"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(server.requests().is_empty());
+    }
+
+    #[test]
+    fn receive_asks_for_the_transaction_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = initialised_vault(dir.path());
+        let (server, issuer) = issuer_server(Some("123456"));
+        let out = run(wallet_cmd(&vault, Some(PASS)).args([
+            "--allow-http-loopback",
+            "receive",
+            &issuer.offer_uri(),
+        ]));
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("needs a transaction code"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(server.requests().is_empty(), "{:?}", server.requests());
+        ok(wallet_cmd(&vault, Some(PASS)).args([
+            "--allow-http-loopback",
+            "receive",
+            &issuer.offer_uri(),
+            "--tx-code",
+            "123456",
+        ]));
+        assert_eq!(
+            json(wallet_cmd(&vault, Some(PASS)).arg("list"))
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}

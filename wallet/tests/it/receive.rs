@@ -23,12 +23,13 @@ const BASE: &str = "https://issuer.example";
 const PID: &str = "urn:eudi:pid:1";
 const STATUS_IDX: usize = 7;
 
-struct FakeIssuer {
+pub struct FakeIssuer {
+    pub base: String,
     key: Ed25519SigningKey,
     did: String,
     kid: String,
     code: String,
-    tx_code: Option<String>,
+    pub tx_code: Option<String>,
     /// Binds the credential to this key instead of the proof's.
     bind_to: Option<PublicKey>,
     /// Signs the credential with this key instead of the issuer's.
@@ -41,9 +42,14 @@ struct FakeIssuer {
 }
 
 impl FakeIssuer {
-    fn new() -> Self {
+    pub fn new() -> Self {
+        Self::at(BASE)
+    }
+
+    pub fn at(base: &str) -> Self {
         let key = Ed25519SigningKey::from_seed(&[77; 32]);
         Self {
+            base: base.to_owned(),
             did: DidMethod::Key.did(&key.public_key()),
             kid: DidMethod::Key.verification_method(&key.public_key()),
             key,
@@ -52,7 +58,7 @@ impl FakeIssuer {
             bind_to: None,
             sign_with: None,
             status: None,
-            metadata_issuer: BASE.into(),
+            metadata_issuer: base.to_owned(),
             log: Mutex::new(Vec::new()),
             nonces: Mutex::new(Vec::new()),
         }
@@ -65,13 +71,13 @@ impl FakeIssuer {
                 json!({"input_mode": "numeric", "length": 6, "description": "sent by mail"});
         }
         json!({
-            "credential_issuer": BASE,
+            "credential_issuer": self.base,
             "credential_configuration_ids": ["pid_sd_jwt"],
             "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": grant},
         })
     }
 
-    fn offer_uri(&self) -> String {
+    pub fn offer_uri(&self) -> String {
         format!(
             "openid-credential-offer://?{}",
             form_encode(&[("credential_offer", &self.offer_json().to_string())])
@@ -86,7 +92,7 @@ impl FakeIssuer {
         let mut list = TokenStatusList::new(131_072, Bits::Two).unwrap();
         list.set(STATUS_IDX, value).unwrap();
         StatusListTokenClaims {
-            sub: format!("{BASE}/status/1"),
+            sub: format!("{}/status/1", self.base),
             iss: Some(self.did.clone()),
             iat: now().timestamp() - 60,
             exp: Some(now().timestamp() + 3600),
@@ -136,7 +142,7 @@ impl FakeIssuer {
         if self.status.is_some() {
             options.status = Some(StatusListReference {
                 idx: STATUS_IDX,
-                uri: format!("{BASE}/status/1"),
+                uri: format!("{}/status/1", self.base),
             });
         }
         let claims = json!({"given_name": "Erika", "birthdate": "1990-01-01", "age_over_18": true});
@@ -172,44 +178,42 @@ fn error(status: u16, code: &str) -> HttpResponse {
     }
 }
 
-#[async_trait::async_trait]
-impl WalletHttp for FakeIssuer {
-    async fn get(&self, url: &Url, _accept: &str) -> Result<HttpResponse, NetError> {
-        self.log.lock().unwrap().push(format!("GET {}", url.path()));
-        Ok(match url.path() {
-            "/.well-known/openid-credential-issuer" => ok_json(json!({
+impl FakeIssuer {
+    /// One request: (method, path, body, bearer) to a response. Shared by the in-memory
+    /// transport and the loopback HTTP server of the CLI tests.
+    pub fn handle(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        bearer: Option<&str>,
+    ) -> HttpResponse {
+        self.log.lock().unwrap().push(format!("{method} {path}"));
+        let base = self.base.clone();
+        match (method, path) {
+            ("GET", "/.well-known/openid-credential-issuer") => ok_json(json!({
                 "credential_issuer": self.metadata_issuer,
-                "credential_endpoint": format!("{BASE}/credential"),
-                "nonce_endpoint": format!("{BASE}/nonce"),
+                "credential_endpoint": format!("{base}/credential"),
+                "nonce_endpoint": format!("{base}/nonce"),
                 "credential_configurations_supported": {
                     "pid_sd_jwt": {"format": "dc+sd-jwt", "vct": PID},
                     "pid_ldp": {"format": "ldp_vc"},
                     "pid_mdoc": {"format": "mso_mdoc"},
                 },
             })),
-            "/.well-known/oauth-authorization-server" => ok_json(json!({
-                "issuer": BASE,
-                "token_endpoint": format!("{BASE}/token"),
+            ("GET", "/.well-known/oauth-authorization-server") => ok_json(json!({
+                "issuer": base,
+                "token_endpoint": format!("{base}/token"),
             })),
-            "/offer/1" => ok_json(self.offer_json()),
-            "/status/1" => HttpResponse {
+            ("GET", "/offer/1") => ok_json(self.offer_json()),
+            ("GET", "/status/1") => HttpResponse {
                 status: 200,
                 content_type: Some("application/statuslist+jwt".into()),
                 body: self.status_token(self.status.unwrap_or(0)).into_bytes(),
             },
-            _ => error(404, "not_found"),
-        })
-    }
-
-    async fn post_form(&self, url: &Url, body: &str) -> Result<HttpResponse, NetError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("POST {}", url.path()));
-        let form = form_decode(body).unwrap();
-        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        Ok(match url.path() {
-            "/token" => {
+            ("POST", "/token") => {
+                let form = form_decode(body).unwrap();
+                let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
                 if get("grant_type").as_deref()
                     != Some("urn:ietf:params:oauth:grant-type:pre-authorized_code")
                     || get("pre-authorized_code") != Some(self.code.clone())
@@ -222,56 +226,63 @@ impl WalletHttp for FakeIssuer {
                     )
                 }
             }
-            "/nonce" => {
+            ("POST", "/nonce") => {
                 let mut nonces = self.nonces.lock().unwrap();
                 let nonce = format!("c-nonce-{}", nonces.len());
                 nonces.push(nonce.clone());
                 ok_json(json!({"c_nonce": nonce}))
             }
+            ("POST", "/credential") => {
+                if bearer != Some("at-1") {
+                    return error(401, "invalid_token");
+                }
+                let body: Value = serde_json::from_str(body).unwrap();
+                // The proof: typ, key, signature, aud = this issuer, a nonce it issued.
+                let proof = CompactJws::parse(body["proofs"]["jwt"][0].as_str().unwrap()).unwrap();
+                assert_eq!(proof.typ(), Some("openid4vci-proof+jwt"));
+                let (key, holder_did) = match (proof.header().get("jwk"), proof.header().get("kid"))
+                {
+                    (Some(jwk), None) => (PublicKey::from_jwk(jwk).unwrap(), None),
+                    (None, Some(kid)) => {
+                        let did = kid.as_str().unwrap().split('#').next().unwrap().to_owned();
+                        let multikey = did.strip_prefix("did:key:").unwrap();
+                        (PublicKey::from_multikey(multikey).unwrap(), Some(did))
+                    }
+                    _ => return error(400, "invalid_proof"),
+                };
+                proof
+                    .verify(&key, &[credentials::jose::Algorithm::EdDSA])
+                    .unwrap();
+                assert_eq!(proof.payload()["aud"], json!(base));
+                let nonce = proof.payload()["nonce"].as_str().unwrap().to_owned();
+                if !self.nonces.lock().unwrap().contains(&nonce) {
+                    return error(400, "invalid_nonce");
+                }
+                let configuration = body["credential_configuration_id"].as_str().unwrap();
+                ok_json(
+                    json!({"credentials": [{"credential": self.issue(configuration, key, holder_did)}]}),
+                )
+            }
             _ => error(404, "not_found"),
-        })
+        }
     }
+}
 
+#[async_trait::async_trait]
+impl WalletHttp for FakeIssuer {
+    async fn get(&self, url: &Url, _accept: &str) -> Result<HttpResponse, NetError> {
+        Ok(self.handle("GET", url.path(), "", None))
+    }
+    async fn post_form(&self, url: &Url, body: &str) -> Result<HttpResponse, NetError> {
+        Ok(self.handle("POST", url.path(), body, None))
+    }
     async fn post_json(
         &self,
         url: &Url,
         body: &Value,
         bearer: Option<&str>,
     ) -> Result<HttpResponse, NetError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("POST {}", url.path()));
-        if url.path() != "/credential" {
-            return Ok(error(404, "not_found"));
-        }
-        if bearer != Some("at-1") {
-            return Ok(error(401, "invalid_token"));
-        }
-        // The proof: typ, key, signature, aud = this issuer, a nonce it issued.
-        let proof = CompactJws::parse(body["proofs"]["jwt"][0].as_str().unwrap()).unwrap();
-        assert_eq!(proof.typ(), Some("openid4vci-proof+jwt"));
-        let (key, holder_did) = match (proof.header().get("jwk"), proof.header().get("kid")) {
-            (Some(jwk), None) => (PublicKey::from_jwk(jwk).unwrap(), None),
-            (None, Some(kid)) => {
-                let did = kid.as_str().unwrap().split('#').next().unwrap().to_owned();
-                let multikey = did.strip_prefix("did:key:").unwrap();
-                (PublicKey::from_multikey(multikey).unwrap(), Some(did))
-            }
-            _ => return Ok(error(400, "invalid_proof")),
-        };
-        proof
-            .verify(&key, &[credentials::jose::Algorithm::EdDSA])
-            .unwrap();
-        assert_eq!(proof.payload()["aud"], BASE);
-        let nonce = proof.payload()["nonce"].as_str().unwrap().to_owned();
-        if !self.nonces.lock().unwrap().contains(&nonce) {
-            return Ok(error(400, "invalid_nonce"));
-        }
-        let configuration = body["credential_configuration_id"].as_str().unwrap();
-        Ok(ok_json(
-            json!({"credentials": [{"credential": self.issue(configuration, key, holder_did)}]}),
-        ))
+        Ok(self.handle("POST", url.path(), &body.to_string(), bearer))
     }
 }
 

@@ -52,17 +52,62 @@ pub struct LocalServer {
     requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
 }
 
+/// A request handler: (method, path, body, bearer token) to (status, content type, body).
+pub type Handler =
+    std::sync::Arc<dyn Fn(&str, &str, &str, Option<&str>) -> (u16, String, String) + Send + Sync>;
+
 impl LocalServer {
+    /// Serves the pages set with [`LocalServer::page`] (404 otherwise).
     pub fn start() -> Self {
-        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let pages = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
             String,
             (String, String),
         >::new()));
+        let lookup = pages.clone();
+        let handler: Handler = std::sync::Arc::new(
+            move |_method: &str, path: &str, _body: &str, _bearer: Option<&str>| match lookup
+                .lock()
+                .unwrap()
+                .get(path)
+                .cloned()
+            {
+                Some((ct, b)) => (200, ct, b),
+                None => (404, "text/plain".to_owned(), String::new()),
+            },
+        );
+        Self::serve(pages, handler)
+    }
+
+    /// Answers every request with `handler`; `make` receives the base URL first.
+    pub fn start_with(make: impl FnOnce(&str) -> Handler) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let handler = make(&base);
+        Self::run(listener, base, std::sync::Arc::default(), handler)
+    }
+
+    fn serve(
+        pages: std::sync::Arc<
+            std::sync::Mutex<std::collections::HashMap<String, (String, String)>>,
+        >,
+        handler: Handler,
+    ) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        Self::run(listener, base, pages, handler)
+    }
+
+    fn run(
+        listener: std::net::TcpListener,
+        base: String,
+        pages: std::sync::Arc<
+            std::sync::Mutex<std::collections::HashMap<String, (String, String)>>,
+        >,
+        handler: Handler,
+    ) -> Self {
+        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (pages_t, requests_t) = (pages.clone(), requests.clone());
+        let requests_t = requests.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -72,35 +117,36 @@ impl LocalServer {
                     continue;
                 }
                 let mut length = 0usize;
+                let mut bearer = None;
                 loop {
                     let mut line = String::new();
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().unwrap_or(0);
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                        if name.eq_ignore_ascii_case("authorization") {
+                            bearer = value.trim().strip_prefix("Bearer ").map(str::to_owned);
+                        }
                     }
                 }
                 let mut body = vec![0u8; length];
                 let _ = reader.read_exact(&mut body);
+                let body = String::from_utf8_lossy(&body).into_owned();
                 let mut parts = request_line.split_whitespace();
                 let method = parts.next().unwrap_or("").to_owned();
                 let path = parts.next().unwrap_or("").to_owned();
-                requests_t.lock().unwrap().push((
-                    method,
-                    path.clone(),
-                    String::from_utf8_lossy(&body).into_owned(),
-                ));
-                let page = pages_t.lock().unwrap().get(&path).cloned();
-                let (status, content_type, reply) = match page {
-                    Some((ct, b)) => ("200 OK", ct, b),
-                    None => ("404 Not Found", "text/plain".to_owned(), String::new()),
-                };
+                requests_t
+                    .lock()
+                    .unwrap()
+                    .push((method.clone(), path.clone(), body.clone()));
+                let (status, content_type, reply) =
+                    handler(&method, &path, &body, bearer.as_deref());
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                    "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
                     reply.len()
                 );
             }
