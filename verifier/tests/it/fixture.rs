@@ -164,18 +164,50 @@ impl World {
 
     /// Publishes the issuer's Token Status List with `value` at [`TOKEN_INDEX`].
     pub fn publish_token_list(&self, value: u8) {
+        let jwt = self.token_list_jwt(TOKEN_LIST_URI, value);
+        self.serve(TOKEN_LIST_URI, jwt.into_bytes());
+    }
+
+    /// The issuer's Status List Token for `uri` with `value` at [`TOKEN_INDEX`], issued a
+    /// minute before the clock's now.
+    pub fn token_list_jwt(&self, uri: &str, value: u8) -> String {
         let mut list = TokenStatusList::new(131_072, Bits::Two).unwrap();
         list.set(TOKEN_INDEX, value).unwrap();
+        let now = self.clock_now().timestamp();
         let claims = StatusListTokenClaims {
-            sub: TOKEN_LIST_URI.into(),
+            sub: uri.into(),
             iss: Some(self.issuer.did.clone()),
-            iat: t0().timestamp() - 60,
-            exp: Some(t0().timestamp() + 86_400 * 400),
+            iat: now.min(t0().timestamp()) - 60,
+            exp: Some(now.max(t0().timestamp()) + 86_400 * 400),
             ttl: Some(300),
             aggregation_uri: None,
         };
-        let jwt = claims.sign(&list, &self.issuer.key, Some(&self.issuer.vm));
-        self.serve(TOKEN_LIST_URI, jwt.into_bytes());
+        claims.sign(&list, &self.issuer.key, Some(&self.issuer.vm))
+    }
+
+    /// An SD-JWT VC valid around the clock's now, with its status at `status_uri`.
+    pub fn sd_jwt_vc_now(&self, status_uri: &str) -> String {
+        let now = self.clock_now();
+        let claims: Map<String, Value> = json!({"age_over_21": true}).as_object().unwrap().clone();
+        let mut options = SdJwtVcOptions::new(VCT);
+        options.iss = Some(self.issuer.did.clone());
+        options.iat = Some(now - TimeDelta::days(1));
+        options.exp = Some(now + TimeDelta::days(365));
+        options.cnf = Some(self.holder.key.public_key());
+        options.kid = Some(self.issuer.vm.clone());
+        options.status = Some(StatusListReference {
+            idx: TOKEN_INDEX,
+            uri: status_uri.into(),
+        });
+        sd_jwt::issue_sd_jwt_vc(
+            claims,
+            &[ClaimPath::keys(["age_over_21"])],
+            &options,
+            &self.issuer.key,
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap()
+        .into_string()
     }
 
     /// Publishes a Bitstring Status List credential for revocation, signed by `signer`.

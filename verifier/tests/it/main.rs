@@ -7,4 +7,5 @@ mod browser;
 mod fixture;
 mod holder;
 mod pipeline;
+mod process;
 mod service;
