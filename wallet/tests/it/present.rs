@@ -592,3 +592,113 @@ async fn optional_credential_sets_and_claim_set_alternatives_are_left_out() {
     // One disclosure (age_over_18), plus the KB-JWT.
     assert_eq!(presented.matches('~').count(), 2, "{presented}");
 }
+
+/// Stores a Data Integrity credential about a fresh holder DID (as the receive flow does).
+fn receive_ldp(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
+    use credentials::data_integrity::{self, Cryptosuite, ProofOptions};
+    let issuer = Ed25519SigningKey::from_seed(&[43; 32]);
+    let issuer_did = DidMethod::Key.did(&issuer.public_key());
+    let holder = w
+        .generate_holder_key(DidMethod::Key, &mut rng(seed), now())
+        .unwrap();
+    let vc = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#"}],
+        "type": ["VerifiableCredential", "PersonCredential"],
+        "issuer": issuer_did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": holder.did, "given_name": "Erika", "age_over_18": true},
+    });
+    let options = ProofOptions::assertion(
+        DidMethod::Key.verification_method(&issuer.public_key()),
+        now(),
+    );
+    let signed = data_integrity::sign(&vc, Cryptosuite::EddsaRdfc2022, &options, &issuer).unwrap();
+    w.store_credential(
+        NewCredential {
+            format: CredentialFormat::LdpVc,
+            claims: signed["credentialSubject"].clone(),
+            credential: signed,
+            issuer: issuer_did,
+            types: vec!["VerifiableCredential".into(), "PersonCredential".into()],
+            holder_key: Some(holder.id),
+        },
+        &mut rng(seed + 1),
+        now(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_data_integrity_presentation_carries_the_challenge_and_domain_and_shows_what_cannot_be_hidden()
+ {
+    use credentials::data_integrity;
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    receive_ldp(&mut w, 21);
+    let verifier = Verifier::new(7);
+    let query = json!({"credentials": [{
+        "id": "person",
+        "format": "ldp_vc",
+        "meta": {"type_values": [["PersonCredential"]]},
+        "claims": [{"path": ["credentialSubject", "age_over_18"], "values": [true]}],
+    }]});
+    let request_object = verifier.request(query);
+    let http = serve(&request_object, &verifier.key, &verifier.kid);
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let pending = present::plan(&w, request).unwrap();
+    let c = &pending.summary().credentials[0];
+    assert_eq!(c.shared, ["credentialSubject.age_over_18"]);
+    // A Data Integrity credential is shown whole: the summary says so.
+    assert!(
+        c.revealed_anyway
+            .contains(&"credentialSubject.given_name".to_owned()),
+        "{:?}",
+        c.revealed_anyway
+    );
+    assert!(
+        pending
+            .summary()
+            .warnings
+            .iter()
+            .any(|w| w.contains("cannot hide claims"))
+    );
+    present::submit(&mut w, pending, &http, now())
+        .await
+        .unwrap();
+
+    let posts = http.posts.lock().unwrap().clone();
+    let AuthorizationResponse::VpToken { vp_token, .. } =
+        AuthorizationResponse::from_form(&posts[0].1).unwrap()
+    else {
+        panic!()
+    };
+    let Presentation::Json(vp) = &vp_token["person"][0] else {
+        panic!("not a JSON presentation")
+    };
+    let vp = Value::Object(vp.clone());
+    let resolver = did_methods::OfflineResolver::default();
+    let options = data_integrity::VerifyOptions::new(now());
+    let verify = |challenge: &str, domain: &str| {
+        data_integrity::verify_presentation(&vp, &resolver, challenge, domain, &options).unwrap()
+    };
+    assert!(verify(&request_object.nonce, &verifier.client_id()).is_verified());
+    assert!(
+        verify("another nonce", &verifier.client_id())
+            .presentation
+            .has_failure(FailureCode::NonceMismatch)
+    );
+    assert!(
+        verify(
+            &request_object.nonce,
+            "decentralized_identifier:did:example:other"
+        )
+        .presentation
+        .has_failure(FailureCode::AudienceMismatch)
+    );
+}
