@@ -881,3 +881,112 @@ async fn event_stream_reports_expiry() {
     );
     let _ = stop.send(());
 }
+
+#[tokio::test]
+async fn full_openid4vp_flow_with_a_data_integrity_presentation() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, stop) = spawn(&w, dir.path()).await;
+    let http = reqwest::Client::new();
+    let body = json!({
+        "dcql_query": {"credentials": [{"id": "age", "format": "ldp_vc",
+            "meta": {"type_values": [["VerifiableCredential", "AgeCredential"]]},
+            "claims": [{"path": ["credentialSubject", "age_over_21"], "values": [true]}]}]},
+        "trusted_issuers": [w.issuer.did],
+        "formats": ["ldp_vc"],
+        "required_claims": [{"path": ["age_over_21"], "equals": true}]
+    });
+    let created: Value = http
+        .post(format!("{base}/presentation-requests"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = holder::fetch_request(&http, created["request_uri"].as_str().unwrap()).await;
+    let vp = w.di_vp(
+        w.di_vc(&w.issuer, &w.holder, "2030-01-01T00:00:00Z"),
+        &w.holder,
+        &request.nonce,
+        &request.client_id,
+    );
+    let mut vp_token = std::collections::BTreeMap::new();
+    vp_token.insert("age".to_owned(), vec![json_vp(vp)]);
+    let answer = AuthorizationResponse::VpToken {
+        vp_token,
+        state: Some(request.state.clone()),
+    };
+    let resp = holder::post(&http, &request, &answer).await;
+    assert_eq!(resp.status(), 200);
+    let view: Value = http
+        .get(format!(
+            "{base}/presentation-requests/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["state"], "verified", "{view}");
+    assert_eq!(view["credentials"][0]["format"], "ldp_vc");
+    assert_eq!(
+        view["credentials"][0]["claims"],
+        json!({"age_over_21": true})
+    );
+    let _ = stop.send(());
+}
+
+#[test]
+fn damaged_database_or_key_file_is_refused_not_reinitialised() {
+    let w = World::new();
+    let parts = || ServiceParts {
+        clock: w.clock.clone(),
+        resolver: Arc::new(UniversalResolver::offline()),
+        status_fetcher: w.status.clone(),
+    };
+    let config = |dir: &std::path::Path| {
+        ServiceConfig::new(
+            dir.to_path_buf(),
+            url::Url::parse("https://v.example").unwrap(),
+            TOKEN.into(),
+            Scenario::liquor_store(vec![w.issuer.did.clone()]),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("verifier.redb"),
+        b"not a redb file, not even close to one",
+    )
+    .unwrap();
+    assert!(matches!(
+        AppState::open(config(dir.path()), parts()),
+        Err(verifier::ServiceError::Store(_))
+    ));
+    assert_eq!(
+        std::fs::read(dir.path().join("verifier.redb")).unwrap(),
+        b"not a redb file, not even close to one"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let client_id = AppState::open(config(dir.path()), parts())
+        .unwrap()
+        .client_id()
+        .to_owned();
+    // The same key after a restart: the client id is stable.
+    assert_eq!(
+        AppState::open(config(dir.path()), parts())
+            .unwrap()
+            .client_id(),
+        client_id
+    );
+    std::fs::write(dir.path().join("verifier-key"), b"short").unwrap();
+    assert!(matches!(
+        AppState::open(config(dir.path()), parts()),
+        Err(verifier::ServiceError::Config(_))
+    ));
+}
