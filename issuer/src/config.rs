@@ -63,8 +63,8 @@ impl Default for Limits {
     }
 }
 
-/// Everything [`crate::run`] needs.
-#[derive(Debug, Clone)]
+/// Everything [`crate::run`] needs. `Debug` redacts the admin token.
+#[derive(Clone)]
 pub struct Config {
     /// The data directory (redb file inside).
     pub data_dir: PathBuf,
@@ -89,6 +89,24 @@ pub struct Config {
     /// Seed the demo issuer: create a fresh proof-of-age offer at start and write it to
     /// `<data>/demo-offer.json`.
     pub demo_offer: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url.as_str())
+            .field("name", &self.name)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("key_secret", &self.key_secret)
+            .field("limits", &self.limits)
+            .field("status_list_size", &self.status_list_size)
+            .field("demo_offer", &self.demo_offer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -327,6 +345,20 @@ mod tests {
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8081/");
         assert_eq!(c.issuer_url(), "http://127.0.0.1:8081");
         assert_eq!(c.status_list_size, 131_072);
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = serve(&[])
+            .into_config(
+                Some("admin-token-that-is-long-enough-000000".into()),
+                Some("passphrase-secret-1234".into()),
+            )
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("admin-token-that-is-long-enough"));
+        assert!(!shown.contains("passphrase-secret"));
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

@@ -343,14 +343,34 @@ pub async fn run(
     }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, public_url = %state.config().issuer_url(), "issuer listening");
-    axum::serve(
+    let purger = tokio::spawn(purge_periodically(state.clone()));
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    purger.abort();
+    served?;
     tracing::info!("issuer stopped");
     Ok(())
+}
+
+/// How often expired offers, grants and nonces are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Purges expired data at start and every [`PURGE_INTERVAL`] (data minimisation).
+async fn purge_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        let now = state.now();
+        match state.blocking(move |s| s.purge_expired(now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(offers = n, "expired offers purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired data failed"),
+        }
+    }
 }
 
 /// `issuer token create`: stores the hash of a fresh token and returns the token.

@@ -157,6 +157,8 @@ pub enum OfferState {
     Issued,
     /// Too many wrong tx_codes: the code is burned.
     Locked,
+    /// Expired before redemption; claims and code were purged.
+    Expired,
 }
 
 /// A credential offer.
@@ -471,6 +473,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Result<OfferRecord, GrantRefusal>, StoreError>;
     /// The grant of an access token.
     fn access_grant(&self, token_sha256: [u8; 32]) -> Result<Option<AccessGrant>, StoreError>;
+
+    /// Data minimisation: pending offers past their expiry lose their claims and code (state
+    /// `expired`); expired access grants and nonces are deleted. Returns the number of offers
+    /// purged; appends an `offer.expire` audit entry when there were any.
+    fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
 
     /// Stores a fresh nonce; drops expired ones.
     fn put_nonce(&self, sha256: [u8; 32], expires_at: i64, now: i64) -> Result<(), StoreError>;
@@ -911,6 +918,47 @@ impl Store for RedbStore {
             .transpose()
     }
 
+    fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+        with_write(&self.db, |txn| {
+            let mut offers = txn.open_table(OFFERS)?;
+            let mut expired = Vec::new();
+            for item in offers.iter()? {
+                let (_, v) = item?;
+                let offer: OfferRecord = decode(v.value())?;
+                if offer.state == OfferState::Pending && offer.expires_at <= now {
+                    expired.push(offer);
+                }
+            }
+            let mut codes = txn.open_table(PRE_AUTH)?;
+            for mut offer in expired.iter().cloned() {
+                if let Some(code) = offer.pre_authorized_code.take() {
+                    let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
+                    codes.remove(hash.as_slice())?;
+                }
+                offer.claims = None;
+                offer.state = OfferState::Expired;
+                offers.insert(offer.id.as_str(), encode(&offer)?.as_slice())?;
+            }
+            let mut grants = txn.open_table(GRANTS)?;
+            grants.retain(|_, v| {
+                serde_json::from_slice::<AccessGrant>(v).is_ok_and(|g| g.expires_at > now)
+            })?;
+            txn.open_table(NONCES)?.retain(|_, exp| exp > now)?;
+            drop((offers, codes, grants));
+            let count = expired.len() as u64;
+            if count > 0 {
+                let ids: Vec<&str> = expired.iter().map(|o| o.id.as_str()).collect();
+                append_audit_in(
+                    txn,
+                    AuditDraft::new("system", "offer.expire", None)
+                        .details(serde_json::json!({ "count": count, "offers": ids })),
+                    now,
+                )?;
+            }
+            Ok(count)
+        })
+    }
+
     fn put_nonce(&self, sha256: [u8; 32], expires_at: i64, now: i64) -> Result<(), StoreError> {
         with_write(&self.db, |txn| {
             let mut t = txn.open_table(NONCES)?;
@@ -1292,6 +1340,41 @@ mod tests {
             .redeem_pre_authorized_code([1; 32], Some("123456"), [9; 32], 50, 1)
             .unwrap();
         assert_eq!(r.unwrap_err(), GrantRefusal::AlreadyUsed);
+    }
+
+    #[test]
+    fn expired_offers_lose_their_claims_and_code() {
+        let (_d, s) = open();
+        let mut claims = Map::new();
+        claims.insert("given_name".into(), Value::String("Ada".into()));
+        let mut o = offer("old", None);
+        o.claims = Some(claims.clone());
+        o.pre_authorized_code = Some("old-code".into());
+        let old_hash: [u8; 32] = Sha256::digest(b"old-code").into();
+        s.create_offer(&o, old_hash, draft(), 0).unwrap();
+        let mut fresh = offer("fresh", None);
+        fresh.expires_at = 1000;
+        fresh.claims = Some(claims);
+        s.create_offer(&fresh, [2; 32], draft(), 0).unwrap();
+        s.redeem_pre_authorized_code([2; 32], None, [9; 32], 50, 1)
+            .unwrap()
+            .unwrap();
+        s.put_nonce([5; 32], 50, 0).unwrap();
+        assert_eq!(s.purge_expired(100).unwrap(), 1);
+        let old = s.offer("old").unwrap().unwrap();
+        assert_eq!(old.state, OfferState::Expired);
+        assert!(old.claims.is_none() && old.pre_authorized_code.is_none());
+        // The redeemed offer keeps its claims until issuance; its expired grant is gone.
+        assert!(s.offer("fresh").unwrap().unwrap().claims.is_some());
+        assert!(s.access_grant([9; 32]).unwrap().is_none());
+        assert!(!s.consume_nonce([5; 32], 10).unwrap());
+        let r = s
+            .redeem_pre_authorized_code(old_hash, None, [8; 32], 500, 10)
+            .unwrap();
+        assert_eq!(r.unwrap_err(), GrantRefusal::Unknown);
+        let last = s.audit_entries(0, 100).unwrap().pop().unwrap();
+        assert_eq!(last.action, "offer.expire");
+        assert_eq!(s.purge_expired(100).unwrap(), 0);
     }
 
     #[test]

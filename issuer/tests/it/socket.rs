@@ -262,3 +262,65 @@ fn binary_help_explains_the_options_and_serve_refuses_without_secrets() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("isr_"));
 }
+
+async fn stalled_request(base: &str, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Headers promise 100 bytes of body; one arrives, the rest never does.
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ADMIN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+async fn read_response(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = vec![0u8; 4096];
+    // A guard against hanging forever, not a timing assertion.
+    let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_stalled_body_times_out_with_a_json_error() {
+    let running = run_with(|c| c.limits.request_timeout = Duration::from_millis(300)).await;
+    let mut stream = stalled_request(&running.base, "/admin/offers").await;
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("\"code\":\"timeout\""), "{response}");
+}
+
+#[tokio::test]
+async fn the_concurrency_limit_is_shared_by_all_routes() {
+    use tokio::io::AsyncWriteExt as _;
+    let running = run_with(|c| c.limits.concurrency = 1).await;
+    // One stalled request holds the only slot...
+    let mut stalled = stalled_request(&running.base, "/admin/offers").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // ...so a request to another route waits. (Without a shared limit it would answer at once;
+    // with one it cannot answer at all until the slot is free, whatever the timing.)
+    let base = running.base.clone();
+    let mut health = tokio::spawn(async move {
+        reqwest::get(format!("{base}/health"))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut health)
+            .await
+            .is_err(),
+        "a second request ran while the only slot was taken"
+    );
+    // Completing the stalled body (99 more bytes: invalid JSON) frees the slot.
+    stalled.write_all(&[b' '; 99]).await.unwrap();
+    let first = read_response(&mut stalled).await;
+    assert!(first.starts_with("HTTP/1.1 400"), "{first}");
+    assert_eq!(health.await.unwrap(), 200);
+}
