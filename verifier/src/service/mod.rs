@@ -32,6 +32,7 @@ use tokio::sync::broadcast;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use oid4vp::log_ref;
 pub use store::{CheckView, CredentialView, RequestRecord, RequestState};
 
 use crate::clock::{Clock, SystemClock};
@@ -49,6 +50,10 @@ pub const MAX_RESPONSE_BODY: usize = credentials::oid4vp::messages::MAX_RESPONSE
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Requests handled at once; more wait.
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+/// Event streams open at once; more are refused with `503 too_many_streams`.
+pub const MAX_EVENT_STREAMS: usize = 1024;
+/// The shortest admin token accepted.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// The relying-party page's scenario: what it asks, whom it trusts, how it names things.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,6 +248,7 @@ struct Inner {
     events: broadcast::Sender<String>,
     limiter: http::RateLimiter,
     page: page::PageAssets,
+    streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -250,6 +256,11 @@ impl AppState {
     pub fn open(config: ServiceConfig, parts: ServiceParts) -> Result<Self, ServiceError> {
         if config.admin_token.trim().is_empty() {
             return Err(ServiceError::NoAdminToken);
+        }
+        if config.admin_token.len() < MIN_ADMIN_TOKEN_LEN {
+            return Err(ServiceError::Config(format!(
+                "VERIFIER_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LEN} characters"
+            )));
         }
         config.scenario.validate()?;
         std::fs::create_dir_all(&config.data_dir)?;
@@ -286,6 +297,7 @@ impl AppState {
                 events,
                 limiter,
                 page: page::PageAssets::new(),
+                streams: Arc::new(tokio::sync::Semaphore::new(MAX_EVENT_STREAMS)),
                 config,
             }),
         })
@@ -379,8 +391,13 @@ pub fn app(state: AppState) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<axum::body::Body>| {
-                    // Method and path only: no query strings, headers or bodies.
-                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                    // Method and route template only: paths carry capability ids, and no
+                    // query string, header or body is ever logged.
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("unmatched", axum::extract::MatchedPath::as_str);
+                    tracing::info_span!("http", method = %req.method(), route = %route)
                 },
             ),
         )

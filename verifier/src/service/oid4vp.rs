@@ -33,6 +33,17 @@ pub struct CreateRequest {
     policy: Policy,
 }
 
+/// A correlation handle for logs: the ids are bearer capabilities (the id reads the outcome,
+/// the key answers the request), so logs carry a short hash instead.
+pub fn log_ref(id: &str) -> String {
+    use sha2::Digest as _;
+    hex_prefix(&sha2::Sha256::digest(id.as_bytes()))
+}
+
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
 fn random_id() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -71,7 +82,7 @@ pub fn create_request(
         request_uri: state.url(&format!("/oid4vp/request/{}", record.key)),
     }
     .to_uri();
-    tracing::info!(request = %record.id, "presentation request created");
+    tracing::info!(request = %log_ref(&record.id), "presentation request created");
     Ok((record, link))
 }
 
@@ -117,13 +128,18 @@ pub fn view(state: &AppState, record: &RequestRecord) -> Value {
 pub async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let record = state
         .inner
         .store
         .get(&id)?
         .ok_or_else(AppError::not_found)?;
-    Ok(Json(view(&state, &record)))
+    // Disclosed claims: never cached by intermediaries.
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(view(&state, &record)),
+    )
+        .into_response())
 }
 
 /// `GET /presentation-requests/{id}/events`: a `state` event now and on every change; the
@@ -137,9 +153,22 @@ pub async fn events(
         .store
         .get(&id)?
         .ok_or_else(AppError::not_found)?;
+    // Streams are bounded: each holds a permit until it ends (final state or client gone).
+    let permit = state
+        .inner
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| {
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_streams",
+                "too many open event streams; poll the state instead",
+            )
+        })?;
     // Subscribe before the first read, so that no change can fall between the two.
     let updates = state.inner.events.subscribe();
-    let stream = async_stream_events(state.clone(), id, first, updates);
+    let stream = async_stream_events(state.clone(), id, first, updates, permit);
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
@@ -151,6 +180,7 @@ fn async_stream_events(
     id: String,
     first: RequestRecord,
     rx: tokio::sync::broadcast::Receiver<String>,
+    permit: tokio::sync::OwnedSemaphorePermit,
 ) -> impl futures_util::Stream<Item = Result<Event, Infallible>> {
     struct S {
         state: AppState,
@@ -158,6 +188,7 @@ fn async_stream_events(
         rx: tokio::sync::broadcast::Receiver<String>,
         first: Option<RequestRecord>,
         last_state: Option<RequestState>,
+        _permit: tokio::sync::OwnedSemaphorePermit,
     }
     futures_util::stream::unfold(
         S {
@@ -166,6 +197,7 @@ fn async_stream_events(
             rx,
             first: Some(first),
             last_state: None,
+            _permit: permit,
         },
         |mut s| async move {
             if s.last_state.is_some_and(RequestState::is_final) {
@@ -260,7 +292,7 @@ pub async fn request_object(
         exp: Some(record.expires_at),
     };
     let jws = request.sign(&inner.kid, &inner.signing_key);
-    tracing::info!(request = %record.id, "request object fetched");
+    tracing::info!(request = %log_ref(&record.id), "request object fetched");
     Ok((
         [(header::CONTENT_TYPE, "application/oauth-authz-req+jwt")],
         jws,
@@ -363,7 +395,7 @@ pub async fn response(
                     rejected.failed_checks.iter().map(check_view).collect(),
                 ),
                 Err(e) => {
-                    tracing::error!(request = %record.id, error = %e, "verification could not be carried out");
+                    tracing::error!(request = %log_ref(&record.id), error = %e, "verification could not be carried out");
                     (
                         Vec::new(),
                         vec![CheckView {
@@ -380,7 +412,7 @@ pub async fn response(
     let verified = failed_checks.is_empty() && !credentials.is_empty();
     let codes: Vec<&str> = failed_checks.iter().map(|c| c.code.as_str()).collect();
     // Codes only: never claim values.
-    tracing::info!(request = %record.id, verified, codes = ?codes, "presentation response processed");
+    tracing::info!(request = %log_ref(&record.id), verified, codes = ?codes, "presentation response processed");
     let codes_text = codes.join(" ");
     let transition = inner.store.update(
         &id,

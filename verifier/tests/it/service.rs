@@ -88,8 +88,14 @@ fn service_refuses_to_start_without_an_admin_token() {
         status_fetcher: w.status.clone(),
     };
     assert!(matches!(
-        AppState::open(config, parts),
+        AppState::open(config.clone(), parts.clone()),
         Err(verifier::ServiceError::NoAdminToken)
+    ));
+    let mut weak = config;
+    weak.admin_token = "short".into();
+    assert!(matches!(
+        AppState::open(weak, parts),
+        Err(verifier::ServiceError::Config(_))
     ));
 }
 
@@ -780,6 +786,11 @@ async fn logs_never_contain_disclosed_claim_values() {
         }
     }
     assert!(!text.contains(TOKEN));
+    // Request ids and wallet keys are capabilities: only hashes of them are logged.
+    let key = request.response_uri.rsplit('/').next().unwrap().to_owned();
+    assert!(!text.contains(created["id"].as_str().unwrap()));
+    assert!(!text.contains(&key));
+    assert!(text.contains(&verifier::service::log_ref(created["id"].as_str().unwrap())));
 }
 
 #[tokio::test]
