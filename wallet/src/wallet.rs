@@ -120,6 +120,10 @@ impl Wallet {
         passphrase: &Passphrase,
         config: &VaultConfig,
     ) -> Result<Self, WalletError> {
+        // No lock file is left next to a vault that does not exist.
+        if !path.exists() {
+            return Err(WalletError::NotFound(path.to_path_buf()));
+        }
         let lock = VaultLock::acquire(path)?;
         let file = storage::read_file(path)?;
         let counter = AttemptCounter::new(path);

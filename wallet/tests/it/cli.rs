@@ -106,6 +106,30 @@ fn init_creates_a_vault_that_unlocks_and_is_never_reinitialised() {
 }
 
 #[test]
+fn the_default_vault_lives_in_the_users_data_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wallet"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("WALLET_PASSPHRASE", PASS)
+        .stdin(Stdio::null())
+        .arg("init");
+    ok(&mut cmd);
+    let expected = home.path().join(".local/share/disclose/wallet.vault");
+    assert!(expected.exists(), "no vault at {}", expected.display());
+    // Private directory.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(expected.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+}
+
+#[test]
 fn init_refuses_a_short_passphrase_and_a_missing_one() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("v");

@@ -213,6 +213,8 @@ fn missing_vault_is_not_found_and_create_refuses_short_passphrases() {
         Wallet::open(&path, &pass(PASS), &TEST_CONFIG),
         Err(WalletError::NotFound(_))
     ));
+    // Nothing is left behind next to a vault that does not exist.
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     assert!(matches!(
         Wallet::create(&path, &pass("short"), &TEST_CONFIG, now()),
         Err(WalletError::PassphraseTooShort { .. })
