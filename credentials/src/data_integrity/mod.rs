@@ -33,21 +33,9 @@ pub use rdfc::{CanonicalizationError, CanonicalizationLimits, JsonLdError};
 /// are shallow; the recursive JSON-LD and canonicalization code must not meet deep input.
 pub const MAX_DEPTH: usize = 64;
 
-/// True if `value` nests deeper than [`MAX_DEPTH`] (iterative: safe on any depth).
+/// True if `value` nests deeper than [`MAX_DEPTH`].
 fn exceeds_depth(value: &Value) -> bool {
-    let mut stack = vec![(value, 1usize)];
-    while let Some((value, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > MAX_DEPTH {
-            return true;
-        }
-        stack.extend(children.map(|child| (child, depth + 1)));
-    }
-    false
+    rdfc::nesting_depth(value, MAX_DEPTH) > MAX_DEPTH
 }
 
 /// The proof `type` of every Data Integrity proof produced or accepted here.

@@ -108,6 +108,10 @@ pub enum JsonLdError {
     /// The expanded document could not be turned into quads.
     #[error("JSON-LD to RDF failed")]
     ToRdf,
+    /// JSON-LD processing panicked on this input (e.g. an IRI whose percent-encoding is not
+    /// UTF-8); the panic was contained.
+    #[error("JSON-LD processing failed on this input")]
+    Internal,
 }
 
 /// A processed JSON-LD active context.
@@ -644,27 +648,65 @@ fn canonicalize_counting(
     Ok((lines.concat(), non_unique))
 }
 
-/// The stack of the thread that runs JSON-LD processing and canonicalization. JSON-LD
-/// expansion recurses once per nesting level with large frames (over 100 KiB per level in
-/// debug builds), more than a 2 MiB async worker thread can give for a credential nested a
-/// few dozen levels deep; a stack overflow aborts the process. Together with the depth cap
-/// of the callers (`data_integrity::MAX_DEPTH`) this makes the recursion safe. Only touched
-/// pages are committed.
+/// The stack of the thread that runs JSON-LD processing and canonicalization of deeply
+/// nested documents. JSON-LD expansion recurses once per nesting level with large frames
+/// (over 100 KiB per level in debug builds), more than a 2 MiB async worker thread can give
+/// for a document nested a few dozen levels deep, and a stack overflow aborts the process.
+/// Together with the callers' depth cap (`data_integrity::MAX_DEPTH`) this makes the
+/// recursion safe. Only touched pages are committed.
 const WORKER_STACK_BYTES: usize = 32 << 20;
 
-/// JSON-LD document to canonical N-Quads, on a worker thread with a large stack.
+/// Documents nested at most this deep are processed on the caller's thread (measured: a
+/// debug build needs well under 2 MiB for them); deeper ones on a worker with a large stack.
+/// Starting a thread and faulting in its stack costs more than the JSON-LD work of a typical
+/// credential, which is 4-6 levels deep.
+pub const INLINE_MAX_DEPTH: usize = 8;
+
+/// The nesting depth of arrays and objects in `value`, counting at most to `cap + 1`
+/// (iterative: safe on any depth).
+pub(crate) fn nesting_depth(value: &Value, cap: usize) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth);
+        if deepest > cap {
+            return deepest;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
+}
+
+/// JSON-LD document to canonical N-Quads: on the caller's thread for documents nested at
+/// most [`INLINE_MAX_DEPTH`] deep, otherwise on a scoped worker thread with a large stack.
 pub fn canonical_nquads(
     document: &Value,
     limits: &CanonicalizationLimits,
 ) -> Result<String, RdfcError> {
+    let work = || -> Result<String, RdfcError> {
+        // `iref` panics while hashing an IRI whose percent-encoding is not UTF-8 (e.g.
+        // `urn:x:%FF`), deep inside JSON-LD expansion; untrusted input must not panic the
+        // caller. Nothing shared is left half-updated by an unwind (the context cache is
+        // only touched under its lock, outside expansion).
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let quads = to_quads(document)?;
+            Ok(canonicalize(&quads, limits)?)
+        }))
+        .unwrap_or(Err(RdfcError::JsonLd(JsonLdError::Internal)))
+    };
+    if nesting_depth(document, INLINE_MAX_DEPTH) <= INLINE_MAX_DEPTH {
+        return work();
+    }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("rdfc".into())
             .stack_size(WORKER_STACK_BYTES)
-            .spawn_scoped(scope, || -> Result<String, RdfcError> {
-                let quads = to_quads(document)?;
-                Ok(canonicalize(&quads, limits)?)
-            })
+            .spawn_scoped(scope, work)
             .map_err(|_| RdfcError::WorkerUnavailable)?;
         worker.join().map_err(|_| RdfcError::WorkerUnavailable)?
     })
@@ -920,6 +962,16 @@ mod tests {
         });
         assert_eq!(to_quads(&undefined), Err(JsonLdError::Expansion));
         assert!(to_quads_uncached(&undefined).is_err());
+        // iref panics hashing such an IRI; canonical_nquads contains it.
+        let bad_percent = serde_json::json!({
+            "@context": "https://www.w3.org/ns/credentials/v2",
+            "id": "urn:uuid:%FF",
+            "type": "VerifiableCredential"
+        });
+        assert_eq!(
+            canonical_nquads(&bad_percent, &limits),
+            Err(RdfcError::JsonLd(JsonLdError::Internal))
+        );
         let remote = serde_json::json!({"@context": "https://evil.example/", "a": 1});
         assert_eq!(to_quads(&remote), Err(JsonLdError::ContextNotAllowed));
     }
