@@ -358,8 +358,10 @@ impl PendingPresentation {
     }
 }
 
-/// Claims of an SD-JWT VC payload that describe the credential rather than the holder.
-const REGISTERED_CLAIMS: [&str; 11] = [
+/// Claims of an SD-JWT VC payload that describe the credential rather than the holder
+/// (shown as the credential's issuer and type). `sub` is not among them: a plain subject
+/// identifier is revealed with every presentation and is listed as such.
+const REGISTERED_CLAIMS: [&str; 10] = [
     "iss",
     "iat",
     "nbf",
@@ -370,7 +372,6 @@ const REGISTERED_CLAIMS: [&str; 11] = [
     "status",
     "_sd",
     "_sd_alg",
-    "sub",
 ];
 
 fn candidate<'a>(record: &'a CredentialRecord) -> CandidateCredential<'a> {

@@ -117,6 +117,22 @@ pub fn pid_query(paths: &[&str]) -> Value {
 /// An issuer signs an SD-JWT VC bound to a fresh holder key of the wallet; the wallet
 /// verifies it and stores it (as the receive flow will).
 pub fn receive_pid(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
+    let claims = json!({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1990-01-01", "age_over_18": true});
+    receive_sd_jwt(
+        w,
+        seed,
+        claims,
+        &["given_name", "family_name", "birthdate", "age_over_18"],
+    )
+}
+
+/// An SD-JWT VC with `claims`, of which `disclosable` are selectively disclosable.
+pub fn receive_sd_jwt(
+    w: &mut Wallet,
+    seed: u64,
+    claims: Value,
+    disclosable: &[&str],
+) -> wallet::CredentialId {
     let issuer = Ed25519SigningKey::from_seed(&[42; 32]);
     let issuer_did = DidMethod::Key.did(&issuer.public_key());
     let holder = w
@@ -127,11 +143,7 @@ pub fn receive_pid(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
     options.iat = Some(now());
     options.cnf = Some(holder.public_key.clone());
     options.kid = Some(DidMethod::Key.verification_method(&issuer.public_key()));
-    let claims = json!({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1990-01-01", "age_over_18": true});
-    let disclosable: Vec<ClaimPath> = ["given_name", "family_name", "birthdate", "age_over_18"]
-        .iter()
-        .map(|k| ClaimPath::keys([*k]))
-        .collect();
+    let disclosable: Vec<ClaimPath> = disclosable.iter().map(|k| ClaimPath::keys([*k])).collect();
     let issued = sd_jwt::issue_sd_jwt_vc(
         claims.as_object().unwrap().clone(),
         &disclosable,
@@ -700,5 +712,38 @@ async fn a_data_integrity_presentation_carries_the_challenge_and_domain_and_show
         )
         .presentation
         .has_failure(FailureCode::AudienceMismatch)
+    );
+}
+
+#[tokio::test]
+async fn claims_that_cannot_be_withheld_are_listed_as_revealed_anyway() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    // `sub` and `family_name` are plain claims of this credential: always visible.
+    let claims = json!({"sub": "user-4711", "family_name": "Mustermann", "given_name": "Erika", "age_over_18": true});
+    receive_sd_jwt(&mut w, 31, claims, &["given_name", "age_over_18"]);
+    let verifier = Verifier::new(7);
+    let http = serve(
+        &verifier.request(pid_query(&["age_over_18"])),
+        &verifier.key,
+        &verifier.kid,
+    );
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let pending = present::plan(&w, request).unwrap();
+    let c = &pending.summary().credentials[0];
+    assert_eq!(c.shared, ["age_over_18"]);
+    assert_eq!(c.not_shared, ["given_name"]);
+    assert_eq!(c.revealed_anyway, ["sub", "family_name"]);
+    assert!(
+        pending
+            .summary()
+            .to_string()
+            .contains("also visible:    sub, family_name")
     );
 }
