@@ -177,8 +177,11 @@ pub async fn openapi() -> impl IntoResponse {
 
 /// Unknown routes.
 pub async fn not_found() -> AppError {
-    AppError::not_found()
+    AppError::new(StatusCode::NOT_FOUND, "not_found", NO_SUCH_ROUTE)
 }
+
+/// The message of the fallback 404 (distinct from "no such resource" of a routed handler).
+pub const NO_SUCH_ROUTE: &str = "no such route";
 
 #[cfg(test)]
 mod tests {

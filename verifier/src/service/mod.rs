@@ -32,6 +32,7 @@ use tokio::sync::broadcast;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use http::OPENAPI;
 pub use oid4vp::log_ref;
 pub use store::{CheckView, CredentialView, RequestRecord, RequestState};
 

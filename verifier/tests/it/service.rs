@@ -1001,3 +1001,40 @@ fn damaged_database_or_key_file_is_refused_not_reinitialised() {
         Err(verifier::ServiceError::Config(_))
     ));
 }
+
+#[tokio::test]
+async fn every_path_of_the_openapi_document_is_routed() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let router = app(state_for(
+        &w,
+        dir.path(),
+        "https://verifier.example",
+        10_000,
+    ));
+    let doc: Value = serde_json::from_str(verifier::service::OPENAPI).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12);
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let uri = path.replace("{id}", "unknown").replace("{key}", "unknown");
+            let request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .body(Body::from("{}"))
+                .unwrap();
+            let resp = router.clone().oneshot(request).await.unwrap();
+            let status = resp.status();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let routed = !String::from_utf8_lossy(&bytes).contains("no such route");
+            assert!(
+                routed && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {status}"
+            );
+        }
+    }
+}
