@@ -88,6 +88,11 @@ pub struct VerifyOptions {
     pub key_binding_max_age: TimeDelta,
     /// Tolerance for clocks: applied to `exp`, `nbf`, `iat` and the KB-JWT `iat`.
     pub clock_skew: TimeDelta,
+    /// Top-level claims that must be present in the processed payload: the
+    /// validity-controlling claims this verifier needs (RFC 9901 section 7.1 step 6). An issuer
+    /// may have made `exp` or `nbf` selectively disclosable, and a holder can then withhold
+    /// them (section 9.7); absent from this list, a missing claim is simply not checked.
+    pub required_claims: Vec<String>,
 }
 
 impl VerifyOptions {
@@ -101,6 +106,7 @@ impl VerifyOptions {
             hash_algorithms: vec![HashAlg::Sha256],
             key_binding_max_age: TimeDelta::minutes(5),
             clock_skew: TimeDelta::zero(),
+            required_claims: Vec::new(),
         }
     }
 
@@ -382,8 +388,27 @@ pub(crate) fn verify_parts(
         }
     };
 
-    // Section 7.1 step 4 (RFC 7519 section 4.1): validity from the processed payload.
+    // Section 7.1 step 6 (RFC 7519 section 4.1): validity from the processed payload.
     report.record(Check::ValidityPeriod, validity(&claims, options));
+    // Section 7.1 step 6: "If a required validity-controlling claim is missing, the SD-JWT
+    // MUST be rejected" (withheld disclosures leave no trace, so presence is the only test).
+    if !options.required_claims.is_empty() {
+        report.record(
+            Check::RequiredClaims,
+            if options
+                .required_claims
+                .iter()
+                .all(|name| claims.contains_key(name))
+            {
+                Ok(())
+            } else {
+                Err(fail(
+                    FailureCode::RequiredClaimMissing,
+                    "a required claim is missing from the processed payload",
+                ))
+            },
+        );
+    }
 
     if options.profile == Profile::SdJwtVc {
         // SD-JWT VC: `vct` is REQUIRED, a string.

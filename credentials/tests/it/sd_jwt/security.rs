@@ -225,6 +225,34 @@ fn rule_validity_period_exp_nbf_iat() {
 }
 
 #[test]
+fn rule_required_validity_claim_withheld_is_rejected() {
+    // RFC 9901 section 7.1 step 6 and section 9.7: a plain SD-JWT whose issuer made `exp`
+    // selectively disclosable; a holder who withholds it must not get a non-expiring SD-JWT
+    // past a verifier that requires `exp`.
+    let exp = disclosure(json!(["c2FsdC1leHA", "exp", ISSUED + 30]));
+    let withheld = crafted(json!({}), json!({"_sd": [digest(&exp)]}), &[]);
+    let disclosed = format!("{withheld}{exp}~");
+    let mut options = VerifyOptions::plain(at(ISSUED + 60), None, KeyBindingPolicy::NotRequired);
+    // Without a requirement, RFC 9901 leaves the decision to the verifier.
+    assert_eq!(codes(&withheld, &options), vec![]);
+    options.required_claims = vec!["exp".into()];
+    assert_eq!(
+        codes(&withheld, &options),
+        vec![FailureCode::RequiredClaimMissing]
+    );
+    assert!(
+        check(&withheld, &options)
+            .report()
+            .failures()
+            .any(|f| f.check == Check::RequiredClaims)
+    );
+    // Disclosed, the claim is present and checked: here it has passed.
+    assert_eq!(codes(&disclosed, &options), vec![FailureCode::Expired]);
+    options.now = at(ISSUED + 10);
+    assert_eq!(codes(&disclosed, &options), vec![]);
+}
+
+#[test]
 fn rule_kb_jwt_iat_must_be_numeric() {
     let presentation = issued().as_str().to_owned();
     let kb = sign_issuer_jwt(
