@@ -135,6 +135,7 @@ pub struct VerifiedRequest {
     request: AuthorizationRequest,
     verifier: VerifierIdentity,
     response_uri: Url,
+    fetched_at: DateTime<Utc>,
 }
 
 impl VerifiedRequest {
@@ -233,6 +234,7 @@ pub async fn fetch_request(
         },
         request,
         response_uri,
+        fetched_at: now,
     })
 }
 
@@ -394,19 +396,40 @@ fn candidate<'a>(record: &'a CredentialRecord) -> CandidateCredential<'a> {
     }
 }
 
-/// The newest credential that matches `query`.
+/// True if the credential's validity period has ended at `now` (`exp` of an SD-JWT VC,
+/// `validUntil` of a VC): presenting it would only be refused.
+fn expired(record: &CredentialRecord, now: DateTime<Utc>) -> bool {
+    match record.format {
+        CredentialFormat::DcSdJwt => record
+            .claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .is_some_and(|exp| exp <= now.timestamp()),
+        CredentialFormat::LdpVc => record
+            .credential
+            .get("validUntil")
+            .and_then(Value::as_str)
+            .and_then(credentials::vc::parse_date_time_stamp)
+            .is_some_and(|until| until <= now),
+    }
+}
+
+/// The newest unexpired credential that matches `query`.
 fn best_match<'a>(
     wallet: &'a Wallet,
     query: &CredentialQuery,
+    now: DateTime<Utc>,
 ) -> Option<(&'a CredentialRecord, ClaimsMatch)> {
     wallet
         .credentials()
         .iter()
         .rev()
+        .filter(|record| !expired(record, now))
         .find_map(|record| query.matches(&candidate(record)).ok().map(|m| (record, m)))
 }
 
 /// Step 2: choose credentials and claims, and build the consent summary. Sends nothing.
+/// Credentials expired when the request was fetched are not considered.
 pub fn plan(
     wallet: &Wallet,
     request: VerifiedRequest,
@@ -415,7 +438,7 @@ pub fn plan(
     let available: BTreeMap<&str, (&CredentialRecord, ClaimsMatch)> = query
         .credentials
         .iter()
-        .filter_map(|q| best_match(wallet, q).map(|m| (q.id.as_str(), m)))
+        .filter_map(|q| best_match(wallet, q, request.fetched_at).map(|m| (q.id.as_str(), m)))
         .collect();
 
     // Which credential queries to answer: all of them without credential_sets; otherwise

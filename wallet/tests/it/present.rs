@@ -747,3 +747,47 @@ async fn claims_that_cannot_be_withheld_are_listed_as_revealed_anyway() {
             .contains("also visible:    sub, family_name")
     );
 }
+
+#[tokio::test]
+async fn expired_credentials_are_not_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let id = receive_pid(&mut w, 41);
+    // The same credential, as the wallet would hold it once its `exp` has passed.
+    let mut expired = w.credential(id.as_str()).unwrap().clone();
+    expired.claims["exp"] = json!((now() - Duration::seconds(1)).timestamp());
+    w.remove_credential(&id).unwrap();
+    let holder = w
+        .generate_holder_key(DidMethod::Key, &mut rng(42), now())
+        .unwrap();
+    w.store_credential(
+        NewCredential {
+            format: expired.format,
+            credential: expired.credential,
+            issuer: expired.issuer,
+            types: expired.types,
+            claims: expired.claims,
+            holder_key: Some(holder.id),
+        },
+        &mut rng(43),
+        now(),
+    )
+    .unwrap();
+    let verifier = Verifier::new(7);
+    let http = serve(
+        &verifier.request(pid_query(&["given_name"])),
+        &verifier.key,
+        &verifier.kid,
+    );
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        present::plan(&w, request),
+        Err(PresentError::Unsatisfiable(_))
+    ));
+}
