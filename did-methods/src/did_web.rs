@@ -30,13 +30,13 @@ fn invalid(reason: InvalidDidReason) -> ResolutionError {
 }
 
 /// A DNS name: dot-separated labels of letters, digits and inner hyphens, at most 253
-/// characters, and not something the URL host parser reads as an IPv4 address.
+/// characters, and not something the URL host parser reads as an IPv4 address. No trailing
+/// dot: `example.com.` is the same host as `example.com`, and one host has one DID.
 fn check_domain(host: &str) -> Result<(), ResolutionError> {
     if host.is_empty() || host.len() > 253 {
         return Err(invalid(InvalidDidReason::InvalidHost));
     }
-    let name = host.strip_suffix('.').unwrap_or(host);
-    for label in name.split('.') {
+    for label in host.split('.') {
         let ok = !label.is_empty()
             && label.len() <= 63
             && label
@@ -85,8 +85,10 @@ pub fn did_web_url(did: &Did) -> Result<Url, ResolutionError> {
     let port = match port {
         None => String::new(),
         Some(p) => {
+            // Decimal without leading zeros: `%3A08443` would alias `%3A8443`.
             let valid = !p.is_empty()
                 && p.len() <= 5
+                && !p.starts_with('0')
                 && p.bytes().all(|b| b.is_ascii_digit())
                 && p.parse::<u16>().is_ok_and(|n| n > 0);
             if !valid {
@@ -319,6 +321,26 @@ mod tests {
             url_of("did:key:z6Mk"),
             Err(ResolutionError::InvalidDid(InvalidDidReason::WrongMethod))
         );
+    }
+
+    #[test]
+    fn rule_host_and_port_have_one_spelling() {
+        // A trailing dot (`example.com.`, the absolute FQDN) or a zero-padded port names the
+        // same server as the canonical spelling: two DIDs for one document location, the
+        // aliasing the path rules already refuse. `localhost.` would also slip past the
+        // loopback test override's exact `localhost` match.
+        let host = Err(ResolutionError::InvalidDid(InvalidDidReason::InvalidHost));
+        let port = Err(ResolutionError::InvalidDid(InvalidDidReason::InvalidPort));
+        assert_eq!(url_of("did:web:example.com."), host);
+        assert_eq!(url_of("did:web:localhost."), host);
+        assert_eq!(url_of("did:web:example.com.%3A8443:a"), host);
+        assert_eq!(url_of("did:web:example.com%3A08443"), port);
+        assert_eq!(url_of("did:web:example.com%3A00443"), port);
+        assert_eq!(
+            url_of("did:web:example.com%3A8443").unwrap(),
+            "https://example.com:8443/.well-known/did.json"
+        );
+        assert!(did_web_from_url(&Url::parse("https://example.com./").unwrap()).is_err());
     }
 
     #[test]
