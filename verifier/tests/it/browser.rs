@@ -18,9 +18,13 @@ use crate::service::spawn;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// Installs Chromium and its driver from Debian if they are missing.
+/// Installs Chromium and its driver from Debian if they are missing. Other test binaries may
+/// install at the same time: apt waits for the dpkg lock, and a failed attempt is retried
+/// (bounded) after checking whether someone else finished the job.
 fn ensure_browser() {
-    if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
+    let present =
+        || std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if present() {
         return;
     }
     let root = Command::new("id")
@@ -32,22 +36,35 @@ fn ensure_browser() {
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = sudo.to_vec();
         all.extend_from_slice(args);
-        let status = Command::new(all[0])
+        Command::new(all[0])
             .args(&all[1..])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .expect("run apt-get");
-        assert!(status.success(), "{args:?} failed");
+            .is_ok_and(|s| s.success())
     };
-    run(&["apt-get", "update", "-qq"]);
-    run(&[
-        "apt-get",
-        "install",
-        "-y",
-        "-qq",
-        "chromium",
-        "chromium-driver",
-    ]);
+    for _ in 0..5 {
+        let lock = "DPkg::Lock::Timeout=300";
+        if run(&["apt-get", "-o", lock, "update", "-qq"])
+            && run(&[
+                "apt-get",
+                "-o",
+                lock,
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                "chromium-driver",
+            ])
+            && present()
+        {
+            return;
+        }
+        if present() {
+            return;
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    panic!("could not install chromium and chromium-driver from Debian");
 }
 
 /// chromedriver on a free loopback port; killed on drop.
