@@ -84,3 +84,21 @@ fn keys_are_found_by_public_key_and_did() {
     // The signer's public key is the key's.
     assert_eq!(w.signer(&k.id).unwrap().public_key(), k.public_key);
 }
+
+proptest::proptest! {
+    /// The holder DIDs and verification methods the wallet hands out are exactly those the
+    /// issuer and verifier derive and resolve (the `did-methods` crate).
+    #[test]
+    fn holder_dids_agree_with_did_methods(seed in proptest::prelude::any::<[u8; 32]>()) {
+        let key = credentials::Ed25519SigningKey::from_seed(&seed).public_key();
+        let did_key = did_methods::DidKey::from_public_key(&key);
+        proptest::prop_assert_eq!(DidMethod::Key.did(&key), did_key.did().as_str());
+        proptest::prop_assert_eq!(DidMethod::Key.verification_method(&key), did_key.verification_method_id().to_string());
+        let did_jwk = did_methods::DidJwk::from_public_key(&key);
+        proptest::prop_assert_eq!(DidMethod::Jwk.did(&key), did_jwk.did().as_str());
+        proptest::prop_assert_eq!(DidMethod::Jwk.verification_method(&key), did_jwk.verification_method_id().to_string());
+        // And they resolve back to the key.
+        let parsed = did_methods::DidJwk::parse(&DidMethod::Jwk.did(&key)).unwrap();
+        proptest::prop_assert_eq!(parsed.public_key().unwrap(), key);
+    }
+}
