@@ -8,6 +8,11 @@
 //!   change, backup export and import.
 //! - [`holder`]: holder keys, their did:key / did:jwk identifiers, and [`HolderSigner`].
 //! - [`contents`]: the records the vault holds.
+//! - [`net`]: which URLs the wallet may contact, and the HTTP trait the flows use.
+//! - [`receive`]: OpenID4VCI 1.0 (pre-authorized code): offer, token, nonce, proof,
+//!   credential, verified before it is stored.
+//! - [`present`]: OpenID4VP 1.0 with DCQL: verified request, minimal disclosure, consent
+//!   summary, then (only after approval) the presentation posted with `direct_post`.
 //!
 //! The CLI (`src/main.rs`) and the desktop app are thin layers over this library.
 
@@ -16,7 +21,10 @@
 pub mod contents;
 pub mod error;
 pub mod holder;
+pub mod net;
 pub mod passphrase;
+pub mod present;
+pub mod receive;
 pub mod storage;
 pub mod vault;
 pub mod wallet;
@@ -31,6 +39,3 @@ pub use passphrase::Passphrase;
 pub use storage::{Throttle, failed_unlock_attempts};
 pub use vault::{FileKind, KdfParams, KdfPolicy};
 pub use wallet::{Summary, VaultConfig, Wallet};
-pub mod net;
-pub mod present;
-pub mod receive;
