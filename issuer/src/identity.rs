@@ -116,6 +116,21 @@ impl Identity {
         }
     }
 
+    /// The key id of the active key.
+    pub fn active_kid(&self) -> Option<&str> {
+        self.methods
+            .iter()
+            .find(|(vm, _)| *vm == self.verification_method)
+            .map(|(_, k)| k.kid.as_str())
+    }
+
+    /// The DID and verification method of key `kid` (for did:key, the did:key of that key).
+    pub fn method_of(&self, kid: &str) -> Option<(String, String)> {
+        let (vm, _) = self.methods.iter().find(|(_, k)| k.kid == kid)?;
+        let did = vm.split_once('#').map(|(d, _)| d.to_owned())?;
+        Some((did, vm.clone()))
+    }
+
     /// The `GET /admin/identity` body.
     pub fn to_json(&self) -> Value {
         let methods: Vec<Value> = self

@@ -7,9 +7,10 @@
 //! associated data, so a sealed seed cannot be moved to another key slot. Argon2 parameters
 //! read back from the store are bounded so a tampered record cannot exhaust memory.
 //!
-//! Rotation adds a key and retires the previous one: retired keys never sign again but stay
-//! in the DID document (did:web) or remain self-resolving (did:key), so credentials signed
-//! earlier keep verifying. Seeds, wrapping keys and secrets live in `Zeroizing` memory and
+//! Rotation adds a key and retires the previous one: retired keys never sign credentials
+//! again (they keep signing the status lists opened while they were active) and stay in the
+//! DID document (did:web) or remain self-resolving (did:key), so credentials signed earlier
+//! keep verifying. Seeds, wrapping keys and secrets live in `Zeroizing` memory and
 //! are never logged or returned.
 
 use std::path::Path;
@@ -393,6 +394,21 @@ impl Keyring {
         Arc::clone(&self.active)
     }
 
+    /// The signing key `kid` (active or retired), unsealed on demand. Retired keys never sign
+    /// credentials; they keep signing the status lists of the credentials they signed.
+    pub fn signing_key(&self, kid: &str) -> Result<Arc<Ed25519SigningKey>, KeyringError> {
+        if kid == self.active_kid {
+            return Ok(self.active());
+        }
+        let stored = self
+            .record
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(KeyringError::Corrupt("unknown key id"))?;
+        Ok(Arc::new(unseal(&self.wrapping_key, stored)?))
+    }
+
     /// The active key id.
     pub fn active_kid(&self) -> &str {
         &self.active_kid
@@ -548,6 +564,8 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[0].public_key, old);
         assert_eq!(keys[0].retired_at, Some(10));
+        assert_eq!(kr.signing_key("key-1").unwrap().public_key(), old);
+        assert!(kr.signing_key("key-9").is_err());
         let reopened = Keyring::open_or_create(&store, &secret, &mut rng, 11).unwrap();
         assert_eq!(reopened.active().public_key(), kr.active().public_key());
         assert_eq!(reopened.keys().len(), 2);

@@ -216,6 +216,23 @@ impl AppState {
         (keyring.active(), self.identity())
     }
 
+    /// The key `kid` with its DID and verification method (status lists keep the key that was
+    /// active when they were opened).
+    pub fn signer_for(
+        &self,
+        kid: &str,
+    ) -> Result<(Arc<credentials::Ed25519SigningKey>, String, String), AppError> {
+        let keyring = self.inner.keyring.lock().unwrap_or_else(|p| p.into_inner());
+        let key = keyring
+            .signing_key(kid)
+            .map_err(|e| AppError::internal(&e))?;
+        let (did, vm) = self
+            .identity()
+            .method_of(kid)
+            .ok_or_else(|| AppError::internal(&"no verification method for key"))?;
+        Ok((key, did, vm))
+    }
+
     /// How the DID is formed.
     pub fn did_mode(&self) -> &DidMode {
         &self.inner.did_mode

@@ -78,16 +78,16 @@ fn render(state: &AppState, key: CacheKey) -> Result<Arc<Published>, AppError> {
     if meta.kind != wanted_kind {
         return Err(AppError::new(ErrorCode::NotFound, "no such status list"));
     }
-    let (signer, identity) = state.signer();
     let now = state.now();
-    let kid = identity.verification_method.clone();
     if let Some(cached) = state.status_cache().get(&key)
         && cached.revision == meta.revision
-        && cached.kid == kid
         && now - cached.signed_at < RESIGN_AFTER_SECS
     {
         return Ok(Arc::clone(cached));
     }
+    // The list is signed by the key that was active when it was opened: its credentials'
+    // issuer (for did:key, a rotation changes the DID; the list must keep the old one).
+    let (signer, did, kid) = state.signer_for(&meta.kid)?;
     let public_url = state.config().issuer_url();
     let (body, content_type) = match key {
         CacheKey::Token(id) => {
@@ -95,7 +95,7 @@ fn render(state: &AppState, key: CacheKey) -> Result<Arc<Published>, AppError> {
                 TokenStatusList::from_bytes(Bits::Two, bits).map_err(|e| AppError::internal(&e))?;
             let claims = StatusListTokenClaims {
                 sub: token_status_url(&public_url, id),
-                iss: Some(identity.did.clone()),
+                iss: Some(did.clone()),
                 iat: now,
                 exp: Some(now + VALIDITY_SECS),
                 ttl: Some(TTL_SECS),
@@ -121,7 +121,7 @@ fn render(state: &AppState, key: CacheKey) -> Result<Arc<Published>, AppError> {
             let issued: DateTime<Utc> = DateTime::from_timestamp(now, 0).unwrap_or_default();
             let params = StatusListCredentialParams {
                 id: bitstring_status_url(&public_url, id, purpose.as_str()),
-                issuer: identity.did.clone(),
+                issuer: did.clone(),
                 purposes: vec![purpose],
                 valid_from: issued,
                 valid_until: Some(issued + TimeDelta::seconds(VALIDITY_SECS)),

@@ -240,6 +240,9 @@ pub struct StatusListMeta {
     pub allocated: u64,
     /// Bumped on every status change (cache key of the signed publication).
     pub revision: u64,
+    /// The key id whose key signs this list's publications: the key that was active when the
+    /// list was opened, so the list's signer is always the issuer (DID) of its credentials.
+    pub kid: String,
     /// Creation time.
     pub created_at: i64,
 }
@@ -484,12 +487,14 @@ pub trait Store: Send + Sync + 'static {
     /// Consumes a nonce: true if it existed and had not expired. Single use.
     fn consume_nonce(&self, sha256: [u8; 32], now: i64) -> Result<bool, StoreError>;
 
-    /// Allocates an unused, uniformly random index in an open list of `kind`, opening a new
-    /// list of `size` entries when the current one is half full.
+    /// Allocates an unused, uniformly random index in an open list of `kind` bound to signing
+    /// key `kid`, opening a new list of `size` entries when the current one is half full or
+    /// belongs to another key.
     fn allocate_status(
         &self,
         kind: StatusListKind,
         size: u64,
+        kid: &str,
         rng: &mut dyn RngCore,
         now: i64,
     ) -> Result<StatusRef, StoreError>;
@@ -980,6 +985,7 @@ impl Store for RedbStore {
         &self,
         kind: StatusListKind,
         size: u64,
+        kid: &str,
         rng: &mut dyn RngCore,
         now: i64,
     ) -> Result<StatusRef, StoreError> {
@@ -994,7 +1000,10 @@ impl Store for RedbStore {
                 },
                 None => None,
             };
-            if list.as_ref().is_none_or(|l| l.allocated * 2 >= l.size) {
+            if list
+                .as_ref()
+                .is_none_or(|l| l.allocated * 2 >= l.size || l.kid != kid)
+            {
                 let id = lists.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
                 let fresh = StatusListMeta {
                     id,
@@ -1002,6 +1011,7 @@ impl Store for RedbStore {
                     size,
                     allocated: 0,
                     revision: 0,
+                    kid: kid.to_owned(),
                     created_at: now,
                 };
                 let bytes = vec![0u8; size.div_ceil(4) as usize];
@@ -1395,7 +1405,7 @@ mod tests {
         let mut indices = Vec::new();
         for _ in 0..40 {
             let r = s
-                .allocate_status(StatusListKind::Token, 64, &mut rng, 0)
+                .allocate_status(StatusListKind::Token, 64, "key-1", &mut rng, 0)
                 .unwrap();
             assert!(r.index < 64);
             assert!(seen.insert((r.list, r.index)), "duplicate allocation");
@@ -1410,11 +1420,27 @@ mod tests {
     }
 
     #[test]
+    fn a_new_signing_key_opens_a_new_list() {
+        let (_d, s) = open();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let a = s
+            .allocate_status(StatusListKind::Token, 64, "key-1", &mut rng, 0)
+            .unwrap();
+        let b = s
+            .allocate_status(StatusListKind::Token, 64, "key-2", &mut rng, 0)
+            .unwrap();
+        assert_ne!(a.list, b.list);
+        let lists = s.status_lists().unwrap();
+        assert_eq!(lists[0].kid, "key-1");
+        assert_eq!(lists[1].kid, "key-2");
+    }
+
+    #[test]
     fn status_changes_follow_the_lifecycle_and_set_list_bits() {
         let (_d, s) = open();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let status = s
-            .allocate_status(StatusListKind::Token, 128, &mut rng, 0)
+            .allocate_status(StatusListKind::Token, 128, "key-1", &mut rng, 0)
             .unwrap();
         let cred = IssuedCredential {
             id: "c1".into(),

@@ -366,8 +366,14 @@ pub async fn credential(
         FormatSpec::LdpVc { .. } => StatusListKind::Bitstring,
     };
     let size = state.config().status_list_size;
+    // One snapshot of key and identity for both the status list and the signature.
+    let (key, identity) = state.signer();
+    let kid = identity
+        .active_kid()
+        .ok_or_else(|| AppError::internal(&"active key without method"))?
+        .to_owned();
     let status = state
-        .blocking(move |s| s.allocate_status(kind, size, &mut rand::rngs::OsRng, now))
+        .blocking(move |s| s.allocate_status(kind, size, &kid, &mut rand::rngs::OsRng, now))
         .await?;
 
     let id = new_credential_id();
@@ -376,7 +382,6 @@ pub async fn credential(
     let sign_format = format.clone();
     let holder = proof.holder.clone();
     let issued = tokio::task::spawn_blocking(move || {
-        let (key, identity) = sign_state.signer();
         let request = IssueRequest {
             credential_type: &credential_type,
             claims: &claims,

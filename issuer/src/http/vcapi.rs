@@ -91,7 +91,8 @@ async fn issue_inner(
     if credential.contains_key("proof") {
         return Err(invalid("the credential already has a proof"));
     }
-    let identity = state.identity();
+    // One snapshot of key and identity for the issuer check, the status list and the proof.
+    let (key, identity) = state.signer();
     // An absent issuer becomes the service's DID; another issuer is refused.
     match credential.get("issuer") {
         None => {
@@ -127,9 +128,19 @@ async fn issue_inner(
     let now = state.now();
     let status = if wants_status {
         let size = state.config().status_list_size;
+        let kid = identity
+            .active_kid()
+            .ok_or_else(|| AppError::internal(&"active key without method"))?
+            .to_owned();
         let s = state
             .blocking(move |st| {
-                st.allocate_status(StatusListKind::Bitstring, size, &mut rand::rngs::OsRng, now)
+                st.allocate_status(
+                    StatusListKind::Bitstring,
+                    size,
+                    &kid,
+                    &mut rand::rngs::OsRng,
+                    now,
+                )
             })
             .await?;
         credential.insert(
@@ -145,10 +156,8 @@ async fn issue_inner(
         .map(str::to_owned)
         .unwrap_or_else(new_credential_id);
     let valid_until = parsed.valid_until().map(|t| t.timestamp());
-    let sign_state = state.clone();
     let document = Value::Object(credential);
     let signed = tokio::task::spawn_blocking(move || {
-        let (key, identity) = sign_state.signer();
         let options = ProofOptions::assertion(
             identity.verification_method.clone(),
             DateTime::from_timestamp(now, 0).unwrap_or_default(),

@@ -262,7 +262,32 @@ async fn check(client: &reqwest::Client, base: &str, acked: &mut Acked, did: &mu
             .await
             .unwrap();
         let resolver = crate::common::resolver();
-        let did = did.clone().unwrap();
+        // The list is signed by the key it was opened with (its credentials' issuer).
+        let lists = admin(
+            client,
+            reqwest::Method::GET,
+            format!("{base}/admin/status-lists"),
+            None,
+        )
+        .await
+        .unwrap();
+        let kid = lists["status_lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"].as_u64() == Some(list))
+            .unwrap()["kid"]
+            .clone();
+        let vm = identity["verification_methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kid"] == kid)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let did = vm.split('#').next().unwrap().to_owned();
         let verified = credentials::status_list::token::verify_status_list_token(
             &token,
             &format!("{base}/status/token/{list}"),

@@ -282,3 +282,62 @@ async fn concurrent_readers_see_the_old_or_new_state_never_a_torn_list() {
         assert_eq!(list.status(*idx).unwrap(), TokenStatus::Invalid);
     }
 }
+
+#[tokio::test]
+async fn lists_stay_signed_by_their_credentials_issuer_across_key_rotation() {
+    let issuer = TestIssuer::new();
+    let wallet = Wallet::new(25);
+    let (before, offer) = issue_via_oid4vci(&issuer, "proof_of_age_sd_jwt", &wallet).await;
+    let old_did = issuer.did();
+    let r = issuer.admin_post("/admin/keys/rotate", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let new_did = issuer.did();
+    assert_ne!(old_did, new_did);
+    let (after, _) = issue_via_oid4vci(&issuer, "proof_of_age_sd_jwt", &wallet).await;
+    let reference = |c: &serde_json::Value| {
+        let sd = credentials::sd_jwt::SdJwt::parse(c.as_str().unwrap()).unwrap();
+        let s = &sd.unverified_payload()["status"]["status_list"];
+        (
+            s["uri"].as_str().unwrap().to_owned(),
+            s["idx"].as_u64().unwrap() as usize,
+        )
+    };
+    let (uri_before, idx_before) = reference(&before);
+    let (uri_after, idx_after) = reference(&after);
+    assert_ne!(uri_before, uri_after, "a new key opens a new list");
+    let fetch = |uri: String, did: String, idx: usize| {
+        let issuer = &issuer;
+        async move {
+            let r = issuer
+                .get(uri.strip_prefix(PUBLIC_URL).unwrap(), None)
+                .await;
+            let resolver = resolver();
+            verify_status_list_token(
+                &r.text(),
+                &uri,
+                IssuerKey::Resolver {
+                    resolver: &resolver,
+                    issuer: &did,
+                },
+                Utc::now().timestamp(),
+                &TokenValidation::default(),
+            )
+            .expect("the list verifies against its credentials' issuer")
+            .status(idx)
+            .unwrap()
+        }
+    };
+    // The earlier credential's list is still signed by the earlier DID, and revocation shows.
+    let id = credential_id_of_offer(&issuer, offer["id"].as_str().unwrap()).await;
+    issuer
+        .admin_post(&format!("/admin/credentials/{id}/revoke"), json!({}))
+        .await;
+    assert_eq!(
+        fetch(uri_before, old_did, idx_before).await,
+        TokenStatus::Invalid
+    );
+    assert_eq!(
+        fetch(uri_after, new_did, idx_after).await,
+        TokenStatus::Valid
+    );
+}
