@@ -67,7 +67,8 @@ pub enum KeyBindingPolicy {
         nonce: String,
     },
     /// No KB-JWT required. One that is present is still checked (signature, `typ`, `iat`,
-    /// `sd_hash`); its `aud` and `nonce` must be strings but are not compared.
+    /// `sd_hash`); its `aud` and `nonce` must be strings but are not compared, so it never
+    /// counts as holder binding ([`SdJwtVerification::is_key_bound`] is false).
     NotRequired,
 }
 
@@ -189,7 +190,9 @@ impl SdJwtVerification {
             .filter(|_| self.is_verified())
     }
 
-    /// True if verified and a Key Binding JWT proved possession of the holder key.
+    /// True if verified under [`KeyBindingPolicy::Required`] and a Key Binding JWT for this
+    /// verifier's `aud` and `nonce` proved possession of the holder key. Always false under
+    /// [`KeyBindingPolicy::NotRequired`], where `aud` and `nonce` are not compared.
     pub fn is_key_bound(&self) -> bool {
         self.key_bound && self.is_verified()
     }
@@ -486,7 +489,10 @@ pub(crate) fn verify_parts(
                 policy,
                 options,
             );
-            out.key_bound = bound;
+            // Section 7.3 step 1: holder binding is established only under the verifier's
+            // `Required` policy, where `aud` and `nonce` were compared; a KB-JWT checked under
+            // `NotRequired` may be one replayed from another verifier.
+            out.key_bound = bound && matches!(policy, KeyBindingPolicy::Required { .. });
         }
     }
 

@@ -552,6 +552,20 @@ fn rule_nonce_must_equal_the_verifiers() {
 }
 
 #[test]
+fn rule_key_bound_only_when_required_with_this_verifiers_aud_and_nonce() {
+    // RFC 9901 section 7.3 step 1: whether key binding counts is the verifier's policy, never
+    // the presence of a KB-JWT. Without `Required`, `aud` and `nonce` are not compared, so a
+    // KB-JWT replayed from another verifier's presentation must not report holder binding.
+    let replayed = kb_presentation();
+    let options = VerifyOptions::sd_jwt_vc(at(ISSUED + 60), KeyBindingPolicy::NotRequired);
+    let result = check(&replayed, &options);
+    assert!(result.is_verified(), "{:?}", result.report());
+    assert!(!result.is_key_bound());
+    // With this verifier's `aud` and `nonce` required, the same presentation is key-bound.
+    assert!(check(&replayed, &vc_verify_options()).is_key_bound());
+}
+
+#[test]
 fn rule_aud_must_equal_the_verifier() {
     let mut options = vc_verify_options();
     options.key_binding = KeyBindingPolicy::Required {
