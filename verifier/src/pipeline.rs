@@ -378,16 +378,21 @@ impl Verifier {
         let mut f = Failures::default();
         let algorithms = ctx.policy.jws_algorithms().unwrap_or_default();
         // Resolve the issuer's DID before the synchronous verification (decision 0003).
-        let vm = SdJwt::parse(presentation).ok().and_then(|sd| {
-            let iss = sd.unverified_payload().get("iss")?.as_str()?.to_owned();
-            let kid = sd.header().get("kid")?.as_str()?.to_owned();
-            Some(if kid.starts_with('#') {
-                format!("{iss}{kid}")
-            } else {
-                kid
-            })
-        });
-        let docs = ResolvedDocuments::resolve_all(self.resolver.as_ref(), vm.as_deref()).await;
+        // The issuer's DID is `iss`, or the DID of an absolute `kid`.
+        let mut dids = Vec::new();
+        if let Ok(sd) = SdJwt::parse(presentation) {
+            if let Some(iss) = sd.unverified_payload().get("iss").and_then(Value::as_str) {
+                dids.push(iss.to_owned());
+            }
+            if let Some(kid) = sd.header().get("kid").and_then(Value::as_str)
+                && kid.starts_with("did:")
+            {
+                dids.push(kid.to_owned());
+            }
+        }
+        let docs =
+            ResolvedDocuments::resolve_all(self.resolver.as_ref(), dids.iter().map(String::as_str))
+                .await;
         let holder_binding =
             ctx.policy.holder_binding_required || ctx.dcql.require_cryptographic_holder_binding;
         let key_binding = if holder_binding {
@@ -421,14 +426,19 @@ impl Verifier {
         }
         let key_bound = verification.is_key_bound();
         let status_ref = verification.status_list().cloned();
+        // The verified issuer: the DID whose key signed (equal to `iss` when present).
+        let signer_did = verification
+            .verification_method()
+            .map(|vm| did_of(vm).to_owned());
         let Some(claims) = verification.into_claims() else {
             return Err(f);
         };
         let issuer = claims
             .get("iss")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+            .map(str::to_owned)
+            .or(signer_did)
+            .unwrap_or_default();
         self.check_trust(ctx, &issuer, &mut f);
         if holder_binding && !key_bound {
             f.add(

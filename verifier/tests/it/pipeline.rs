@@ -716,3 +716,25 @@ proptest::proptest! {
         proptest::prop_assert!(outcome.is_err());
     }
 }
+
+#[tokio::test]
+async fn did_key_issuer_without_kid_is_resolved_from_iss() {
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let mut options = credentials::sd_jwt::SdJwtVcOptions::new(VCT);
+    options.iss = Some(w.issuer.did.clone());
+    options.iat = Some(t0() - TimeDelta::days(1));
+    options.cnf = Some(credentials::Signer::public_key(&w.holder.key));
+    let vc = credentials::sd_jwt::issue_sd_jwt_vc(
+        json!({"age_over_21": true}).as_object().unwrap().clone(),
+        &[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])],
+        &options,
+        &w.issuer.key,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap()
+    .into_string();
+    let p = w.present(&vc, &["age_over_21"], &req.nonce, AUDIENCE);
+    let verified = run(&w, &req, compact(p)).await.unwrap();
+    assert_eq!(verified.credentials()[0].issuer, w.issuer.did);
+}
