@@ -391,7 +391,9 @@ impl BitstringStatusListEntry {
 
     /// The `BitstringStatusListEntry` entries of a credential's `credentialStatus` (a single
     /// object or an array; VC 2.0 section 4.10). Entries of other types are left out; an entry
-    /// of this type that is malformed is an error. No `credentialStatus` gives no entries.
+    /// of this type that is malformed is an error, and so is an entry that is not an object or
+    /// whose `type` is missing or unreadable (it might be one of ours: skipping it would skip
+    /// its status check). No `credentialStatus` gives no entries.
     pub fn all_in(credential: &Value) -> Result<Vec<Self>, StatusListError> {
         let entries = match credential.get("credentialStatus") {
             None => return Ok(Vec::new()),
@@ -399,11 +401,16 @@ impl BitstringStatusListEntry {
             Some(entry @ Value::Object(_)) => vec![entry],
             Some(_) => return Err(StatusListError::InvalidProperty("credentialStatus")),
         };
-        entries
-            .into_iter()
-            .filter(|entry| has_type(entry.get("type"), ENTRY_TYPE).unwrap_or(false))
-            .map(Self::from_json)
-            .collect()
+        let mut ours = Vec::new();
+        for entry in entries {
+            if !entry.is_object() {
+                return Err(StatusListError::InvalidProperty("credentialStatus"));
+            }
+            if has_type(entry.get("type"), ENTRY_TYPE)? {
+                ours.push(Self::from_json(entry)?);
+            }
+        }
+        Ok(ours)
     }
 
     /// The JSON form (`statusListIndex` as a base-10 string).

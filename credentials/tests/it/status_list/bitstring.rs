@@ -147,6 +147,35 @@ fn section_2_1_example_credential_yields_both_entries() {
     assert_eq!(BitstringStatusListEntry::all_in(&credential), Ok(vec![]));
 }
 
+#[test]
+fn rule_status_entry_with_unreadable_type_is_an_error_not_skipped() {
+    // An entry whose `type` is missing or not a string / array of strings cannot be told
+    // apart from a BitstringStatusListEntry: dropping it would skip its status check.
+    let credential = |entry: Value| json!({"credentialStatus": [entry]});
+    let mut entry = section_2_1_example_entries()[0].clone();
+    entry["type"] = json!(["BitstringStatusListEntry", 5]);
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential(entry.clone())),
+        Err(StatusListError::InvalidProperty("type"))
+    );
+    entry.as_object_mut().unwrap().remove("type");
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential(entry.clone())),
+        Err(StatusListError::MissingProperty("type"))
+    );
+    // A well-formed entry of another type is still left to others.
+    entry["type"] = json!("StatusList2021Entry");
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential(entry)),
+        Ok(vec![])
+    );
+    // So is nothing but an object is accepted as an entry.
+    assert_eq!(
+        BitstringStatusListEntry::all_in(&credential(json!("urn:x"))),
+        Err(StatusListError::InvalidProperty("credentialStatus"))
+    );
+}
+
 fn params(purposes: Vec<StatusPurpose>) -> StatusListCredentialParams {
     StatusListCredentialParams {
         id: LIST_URL.into(),
