@@ -8,6 +8,7 @@
 //!   change, backup export and import.
 //! - [`holder`]: holder keys, their did:key / did:jwk identifiers, and [`HolderSigner`].
 //! - [`contents`]: the records the vault holds.
+//! - [`display`]: escaping text from issuers and verifiers before it is shown.
 //! - [`net`]: which URLs the wallet may contact, and the HTTP trait the flows use.
 //! - [`receive`]: OpenID4VCI 1.0 (pre-authorized code): offer, token, nonce, proof,
 //!   credential, verified before it is stored.
@@ -19,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod contents;
+pub mod display;
 pub mod error;
 pub mod holder;
 pub mod net;

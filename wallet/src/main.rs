@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow, bail};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
+use wallet::display::{printable, printable_list};
 use wallet::net::{NetworkPolicy, ReqwestHttp};
 use wallet::{
     CredentialRecord, Passphrase, PresentationOutcome, PresentationRecord, VaultConfig, Wallet,
@@ -347,8 +348,8 @@ fn receive(
                 "Stored credential {} ({}, {}) from {}, bound to {}",
                 r.id,
                 r.format.as_str(),
-                r.types.join(", "),
-                r.issuer,
+                printable_list(&r.types),
+                printable(&r.issuer),
                 r.holder
             );
         }
@@ -432,8 +433,8 @@ fn list_text(credentials: &[CredentialRecord]) -> String {
             "\n{:<16}  {:<9}  {:<30}  {:<30}  {}",
             c.id,
             c.format.as_str(),
-            c.types.join(","),
-            c.issuer,
+            printable_list(&c.types),
+            printable(&c.issuer),
             c.received_at.format("%Y-%m-%d %H:%M"),
         ));
     }
@@ -445,8 +446,8 @@ fn show_text(c: &CredentialRecord, holder: Option<&str>) -> String {
         "Credential {}\n  format:   {}\n  type:     {}\n  issuer:   {}\n  holder:   {}\n  received: {}\n  claims:",
         c.id,
         c.format.as_str(),
-        c.types.join(", "),
-        c.issuer,
+        printable_list(&c.types),
+        printable(&c.issuer),
         holder.unwrap_or("(not bound to a holder key)"),
         c.received_at.to_rfc3339(),
     );
@@ -471,7 +472,8 @@ fn claim_lines(value: &Value, prefix: &str, out: &mut Vec<String>) {
                 claim_lines(v, &path, out);
             }
         }
-        other => out.push(format!("{prefix}: {other}")),
+        // Values print as JSON (escaped); names are escaped here.
+        other => out.push(format!("{}: {other}", printable(prefix))),
     }
 }
 
@@ -493,16 +495,16 @@ fn history_text(history: &[PresentationRecord]) -> String {
             "{}  {}  to {} (proven by {}) via {}",
             p.at.format("%Y-%m-%d %H:%M:%S"),
             outcome,
-            p.verifier,
-            p.verifier_proven_by,
-            p.response_uri
+            printable(&p.verifier),
+            printable(&p.verifier_proven_by),
+            printable(&p.response_uri)
         ));
         for s in &p.shared {
             out.push_str(&format!(
                 "\n    credential {}: shared [{}], withheld [{}]",
                 s.credential,
-                s.disclosed.join(", "),
-                s.withheld.join(", ")
+                printable_list(&s.disclosed),
+                printable_list(&s.withheld)
             ));
         }
     }

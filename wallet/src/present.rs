@@ -41,6 +41,7 @@ use crate::contents::{
     CredentialFormat, CredentialId, CredentialRecord, PresentationOutcome, PresentationRecord,
     SharedCredential,
 };
+use crate::display::{printable, printable_list};
 use crate::error::WalletError;
 use crate::net::{NetError, NetworkPolicy, WalletHttp, check_url};
 use crate::wallet::Wallet;
@@ -297,37 +298,48 @@ pub struct ConsentSummary {
 }
 
 impl std::fmt::Display for ConsentSummary {
+    /// The summary for a terminal or a plain-text UI. Every string that came from the
+    /// verifier or an issuer is passed through [`printable`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "Presentation request from {}", self.verifier.did)?;
+        writeln!(
+            f,
+            "Presentation request from {}",
+            printable(&self.verifier.did)
+        )?;
         writeln!(
             f,
             "  identity proven by: a request signed with {} ({})",
-            self.verifier.key_id, self.verifier.proven_by
+            printable(&self.verifier.key_id),
+            self.verifier.proven_by
         )?;
-        writeln!(f, "  answer goes to: {}", self.response_uri)?;
+        writeln!(f, "  answer goes to: {}", printable(&self.response_uri))?;
         for c in &self.credentials {
             writeln!(
                 f,
                 "Credential {} ({}, issued by {}):",
                 c.credential_id,
-                c.types.join(", "),
-                c.issuer
+                printable_list(&c.types),
+                printable(&c.issuer)
             )?;
             writeln!(f, "  will share:      {}", list_or_none(&c.shared))?;
             writeln!(f, "  will not share:  {}", list_or_none(&c.not_shared))?;
             if !c.revealed_anyway.is_empty() {
-                writeln!(f, "  also visible:    {}", c.revealed_anyway.join(", "))?;
+                writeln!(
+                    f,
+                    "  also visible:    {}",
+                    printable_list(&c.revealed_anyway)
+                )?;
             }
         }
         if !self.optional_not_shared.is_empty() {
             writeln!(
                 f,
                 "Optional, not shared: {}",
-                self.optional_not_shared.join(", ")
+                printable_list(&self.optional_not_shared)
             )?;
         }
         for w in &self.warnings {
-            writeln!(f, "WARNING: {w}")?;
+            writeln!(f, "WARNING: {}", printable(w))?;
         }
         Ok(())
     }
@@ -337,7 +349,7 @@ fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "(nothing)".to_owned()
     } else {
-        items.join(", ")
+        printable_list(items)
     }
 }
 

@@ -186,7 +186,9 @@ fn json_body(
                 .as_ref()
                 .and_then(|b| b.get("error"))
                 .and_then(Value::as_str)
-                .map(|e| e.chars().take(64).collect()),
+                .map(|e| {
+                    crate::display::printable(&e.chars().take(64).collect::<String>()).into_owned()
+                }),
         });
     }
     match body {
@@ -273,10 +275,9 @@ fn parse_offer(offer: &Value, policy: NetworkPolicy) -> Result<CredentialOffer, 
                 .get("length")
                 .and_then(Value::as_u64)
                 .and_then(|n| usize::try_from(n).ok()),
-            description: t
-                .get("description")
-                .and_then(Value::as_str)
-                .map(|d| d.chars().take(300).collect()),
+            description: t.get("description").and_then(Value::as_str).map(|d| {
+                crate::display::printable(&d.chars().take(300).collect::<String>()).into_owned()
+            }),
         }),
         Some(_) => return Err(ReceiveError::Offer("tx_code")),
     };

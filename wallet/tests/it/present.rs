@@ -791,3 +791,36 @@ async fn expired_credentials_are_not_offered() {
         Err(PresentError::Unsatisfiable(_))
     ));
 }
+
+#[tokio::test]
+async fn hostile_claim_names_cannot_rewrite_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    // An issuer put a terminal escape and a fake line into a plain claim's name.
+    let hostile = "x\u{1b}[2J\nwill share:      (nothing)";
+    let claims = json!({hostile: "v", "given_name": "Erika"});
+    receive_sd_jwt(&mut w, 51, claims, &["given_name"]);
+    let verifier = Verifier::new(7);
+    let http = serve(
+        &verifier.request(pid_query(&["given_name"])),
+        &verifier.key,
+        &verifier.kid,
+    );
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let pending = present::plan(&w, request).unwrap();
+    let text = pending.summary().to_string();
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    // The fake line stays inside the "also visible" line: one real "will share" line.
+    let share_lines = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("will share:"))
+        .count();
+    assert_eq!(share_lines, 1, "{text}");
+    assert!(text.contains("\\u{1b}"), "{text}");
+}
