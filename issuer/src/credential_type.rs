@@ -353,6 +353,38 @@ impl CredentialType {
         }
     }
 
+    /// SD-JWT VC Type Metadata for this type's `vct` (served at `/vct/<id>`): name, display and
+    /// per-claim display and selective disclosability (`sd`: `always` or `never`).
+    pub fn type_metadata(&self, public_url: &str) -> Value {
+        let mut claims: Vec<Value> = self
+            .claims
+            .iter()
+            .map(|c| {
+                let mut m = json!({
+                    "path": [c.name],
+                    "sd": if c.selectively_disclosable { "always" } else { "never" },
+                });
+                if let Some(d) = &c.display_name {
+                    m["display"] = json!([{ "locale": "en", "label": d }]);
+                }
+                m
+            })
+            .collect();
+        for (threshold, name) in self.age_over.iter().zip(self.derived_claim_names()) {
+            claims.push(json!({
+                "path": [name],
+                "sd": "always",
+                "display": [{ "locale": "en", "label": format!("Age over {threshold}") }],
+            }));
+        }
+        json!({
+            "vct": self.vct(public_url),
+            "name": self.name,
+            "display": [{ "locale": "en", "name": self.name }],
+            "claims": claims,
+        })
+    }
+
     /// OpenID4VCI `claims` description (section 12.2.4 / Appendix A) for wallet display.
     pub fn claims_metadata(&self, format: &FormatSpec) -> Vec<Value> {
         let carried = |name: &str| match format {

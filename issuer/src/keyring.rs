@@ -549,6 +549,34 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Any single-byte change to a sealed seed, its nonce, or the bound key id or public key
+        /// is refused: never a silently different key.
+        #[test]
+        fn any_change_to_a_sealed_key_is_refused(target in 0usize..4, pos in 0usize..64, flip in 1u8..=255) {
+            let wrapping = [9u8; 32];
+            let key = Ed25519SigningKey::from_seed(&[4; 32]);
+            let sealed = seal(&wrapping, "key-1", &key, 0, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+            let mut changed = sealed.clone();
+            let mutate_hex = |h: &str| {
+                let mut b = hex::decode(h).unwrap();
+                let i = pos % b.len();
+                b[i] ^= flip;
+                hex::encode(b)
+            };
+            match target {
+                0 => changed.ciphertext = mutate_hex(&sealed.ciphertext),
+                1 => changed.nonce = mutate_hex(&sealed.nonce),
+                2 => changed.kid = format!("key-{}", 2 + pos),
+                _ => changed.public_multikey = Ed25519SigningKey::from_seed(&[flip; 32]).public_key().to_multikey(),
+            }
+            proptest::prop_assume!(changed != sealed);
+            proptest::prop_assert!(unseal(&wrapping, &changed).is_err());
+            proptest::prop_assert_eq!(unseal(&wrapping, &sealed).unwrap().public_key(), key.public_key());
+        }
+    }
+
     #[test]
     fn rotation_retires_but_keeps_old_keys() {
         let dir = tempfile::tempdir().unwrap();

@@ -1507,6 +1507,47 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any change to any field of any entry, or removing any entry, is detected.
+        #[test]
+        fn any_audit_mutation_is_detected(
+            which in 0usize..6, field in 0usize..5, removal in proptest::prelude::any::<bool>(),
+            text in "[a-z]{1,8}", delta in 1i64..1000,
+        ) {
+            let entries = {
+                let mut prev = AUDIT_GENESIS.to_owned();
+                let mut out = Vec::new();
+                for i in 0..6u64 {
+                    let mut e = AuditEntry {
+                        seq: i + 1, at: i as i64, actor: "a".into(), action: "x".into(),
+                        target: Some(format!("t{i}")), details: serde_json::json!({"n": i}),
+                        prev_hash: prev.clone(), hash: String::new(),
+                    };
+                    e.hash = e.compute_hash();
+                    prev.clone_from(&e.hash);
+                    out.push(e);
+                }
+                out
+            };
+            proptest::prop_assert!(verify_audit_chain(&entries).is_ok());
+            let mut changed = entries.clone();
+            if removal && which < 5 {
+                changed.remove(which);
+            } else {
+                let e = &mut changed[which];
+                match field {
+                    0 => e.at += delta,
+                    1 => e.actor.push_str(&text),
+                    2 => e.action.push_str(&text),
+                    3 => e.target = Some(text.clone()),
+                    _ => e.details = serde_json::json!({ "n": text }),
+                }
+            }
+            proptest::prop_assert!(verify_audit_chain(&changed).is_err());
+        }
+    }
+
     #[test]
     fn issuance_with_a_grant_is_single_use_and_drops_claims() {
         let (_d, s) = open();

@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
             "/.well-known/oauth-authorization-server",
             get(oid4vci::authorization_server_metadata),
         )
+        .route("/vct/{id}", get(public::type_metadata))
         .route("/status/token/{list}", get(public::token_status_list))
         .route(
             "/status/bitstring/{list}/{purpose}",

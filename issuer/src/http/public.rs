@@ -100,6 +100,33 @@ pub async fn bitstring_status_list(
     serve_list(&state, key, &headers).await
 }
 
+/// `GET /vct/{id}`: SD-JWT VC Type Metadata of a credential type issued as `dc+sd-jwt` with
+/// the default `vct`.
+pub async fn type_metadata(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let types = state.blocking(|s| s.credential_types()).await?;
+    let t = types
+        .iter()
+        .find(|t| {
+            t.id == id
+                && t.vct.is_empty()
+                && t.formats
+                    .contains(&crate::credential_type::FormatSpec::SdJwt)
+        })
+        .ok_or(AppError::new(
+            ErrorCode::NotFound,
+            "no such credential type",
+        ))?;
+    let mut response = Json(t.type_metadata(&state.config().issuer_url())).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
+}
+
 /// Unknown route.
 pub async fn not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "no such endpoint")

@@ -316,3 +316,59 @@ async fn every_documented_path_is_routed() {
         }
     }
 }
+
+/// Arbitrary bytes to every endpoint that parses a body: always a 4xx with a stable JSON error,
+/// never a 5xx or a panic (the harness body of a fuzz target, run as a property test).
+#[test]
+fn arbitrary_bodies_never_cause_a_server_error() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let issuer = rt.block_on(async {
+        TestIssuer::with(|c| {
+            c.limits.token_requests_per_minute = 1_000_000;
+            c.limits.auth_failures_per_minute = 1_000_000;
+        })
+    });
+    let targets: [(&str, Option<&str>, &str); 5] = [
+        ("/token", None, "application/x-www-form-urlencoded"),
+        ("/credential", Some("not-a-token"), "application/json"),
+        ("/admin/offers", Some(ADMIN), "application/json"),
+        ("/admin/credential-types", Some(ADMIN), "application/json"),
+        ("/credentials/issue", Some(ADMIN), "application/json"),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(200));
+    runner
+        .run(
+            &(
+                0usize..5,
+                prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..256),
+                    "\\PC{0,200}".prop_map(String::into_bytes),
+                    // Structured-looking JSON with random values.
+                    (any::<i64>(), "\\PC{0,20}").prop_map(|(n, s)| json!({
+                        "credential_configuration_id": s, "claims": {"given_name": n},
+                        "credential": {"issuer": s}, "proofs": {"jwt": [s]}
+                    })
+                    .to_string()
+                    .into_bytes()),
+                ],
+            ),
+            |(t, body)| {
+                let (path, token, ct) = targets[t];
+                let r = rt.block_on(issuer.call(raw(Method::POST, path, token, ct, body)));
+                prop_assert!(
+                    r.status.is_client_error(),
+                    "{path}: {} {}",
+                    r.status,
+                    r.text()
+                );
+                let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                prop_assert!(v["code"].is_string());
+                Ok(())
+            },
+        )
+        .unwrap();
+}

@@ -456,3 +456,33 @@ async fn metadata_describes_both_formats_and_endpoints() {
         .await;
     assert_eq!(n.headers["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn vct_resolves_to_type_metadata() {
+    let issuer = TestIssuer::new();
+    let wallet = Wallet::new(15);
+    let (credential, _) = issue_via_oid4vci(&issuer, "proof_of_age_sd_jwt", &wallet).await;
+    let sd = SdJwt::parse(credential.as_str().unwrap()).unwrap();
+    let vct = sd.unverified_payload()["vct"].as_str().unwrap().to_owned();
+    let r = issuer
+        .get(vct.strip_prefix(PUBLIC_URL).unwrap(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let m = r.json();
+    assert_eq!(m["vct"], vct);
+    let sd_of = |name: &str| {
+        m["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"][0] == name)
+            .unwrap()["sd"]
+            .clone()
+    };
+    assert_eq!(sd_of("given_name"), "always");
+    assert_eq!(sd_of("age_over_21"), "always");
+    issuer
+        .get("/vct/nope", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
