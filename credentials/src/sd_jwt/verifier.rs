@@ -569,9 +569,15 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
     }
 }
 
+/// `now` in seconds, with its fraction: NumericDate values may be fractional (RFC 7519
+/// section 2), and whole seconds would keep an `exp` of `t + 0.5` valid until `t + 1`.
+fn seconds(now: DateTime<Utc>) -> f64 {
+    now.timestamp() as f64 + f64::from(now.timestamp_subsec_nanos()) / 1e9
+}
+
 /// `exp`, `nbf` and `iat` (RFC 7519 sections 4.1.4-4.1.6).
 fn validity(claims: &Map<String, Value>, options: &VerifyOptions) -> Result<(), Failure> {
-    let now = options.now.timestamp() as f64;
+    let now = seconds(options.now);
     let skew = options.clock_skew.num_seconds() as f64;
     let exp = numeric_date(claims, "exp")?;
     let nbf = numeric_date(claims, "nbf")?;
@@ -886,7 +892,7 @@ fn key_binding(
 }
 
 fn key_binding_times(payload: &Map<String, Value>, options: &VerifyOptions) -> Result<(), Failure> {
-    let now = options.now.timestamp() as f64;
+    let now = seconds(options.now);
     let skew = options.clock_skew.num_seconds() as f64;
     let max_age = options.key_binding_max_age.num_seconds() as f64;
     let iat = numeric_date(payload, "iat")?

@@ -225,6 +225,23 @@ fn rule_validity_period_exp_nbf_iat() {
 }
 
 #[test]
+fn rule_time_claims_compare_with_the_exact_time_not_whole_seconds() {
+    // RFC 7519 NumericDate may be fractional: at 60.7 s past ISSUED an `exp` of 60.5 s has
+    // passed and an `nbf` of 60.9 s has not, though both round to the same whole second.
+    let now = at(ISSUED + 60) + TimeDelta::milliseconds(700);
+    let options = VerifyOptions::sd_jwt_vc(now, KeyBindingPolicy::NotRequired);
+    let exp = json!(ISSUED as f64 + 60.5);
+    let expired = crafted(vc_header(), json!({ "exp": exp }), &[]);
+    assert_eq!(codes(&expired, &options), vec![FailureCode::Expired]);
+    let nbf = json!(ISSUED as f64 + 60.9);
+    let early = crafted(vc_header(), json!({ "nbf": nbf }), &[]);
+    assert_eq!(codes(&early, &options), vec![FailureCode::NotYetValid]);
+    let iat = json!(ISSUED as f64 + 60.9);
+    let future = crafted(vc_header(), json!({ "iat": iat }), &[]);
+    assert_eq!(codes(&future, &options), vec![FailureCode::IssuedInFuture]);
+}
+
+#[test]
 fn rule_required_validity_claim_withheld_is_rejected() {
     // RFC 9901 section 7.1 step 6 and section 9.7: a plain SD-JWT whose issuer made `exp`
     // selectively disclosable; a holder who withholds it must not get a non-expiring SD-JWT
