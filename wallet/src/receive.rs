@@ -812,3 +812,101 @@ async fn check_bitstring_status(
         _ => ReceiveError::Revoked,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const POLICY: NetworkPolicy = NetworkPolicy {
+        allow_http_loopback: false,
+    };
+
+    fn offer(tx: Value) -> Value {
+        json!({
+            "credential_issuer": "https://issuer.example",
+            "credential_configuration_ids": ["pid"],
+            "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": "c", "tx_code": tx}},
+        })
+    }
+
+    #[test]
+    fn tx_code_description_is_enforced_before_sending() {
+        let spec = TxCode {
+            input_mode: "numeric".into(),
+            length: Some(6),
+            description: None,
+        };
+        spec.check("123456").unwrap();
+        for bad in ["12345", "1234567", "12345a", "", "１２３４５６"] {
+            assert!(spec.check(bad).is_err(), "{bad}");
+        }
+        let text = TxCode {
+            input_mode: "text".into(),
+            length: None,
+            description: None,
+        };
+        text.check("abc-9").unwrap();
+        assert!(text.check(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn offers_are_parsed_strictly() {
+        let parsed = parse_offer(&offer(json!({"length": 4})), POLICY).unwrap();
+        assert_eq!(parsed.tx_code.unwrap().input_mode, "numeric");
+        let mut no_grant = offer(json!(null));
+        no_grant["grants"] = json!({"authorization_code": {}});
+        assert!(matches!(
+            parse_offer(&no_grant, POLICY),
+            Err(ReceiveError::UnsupportedGrant)
+        ));
+        let mut empty = offer(json!({}));
+        empty["credential_configuration_ids"] = json!([]);
+        assert!(parse_offer(&empty, POLICY).is_err());
+        let mut many = offer(json!({}));
+        many["credential_configuration_ids"] = json!(vec!["x"; MAX_CONFIGURATIONS + 1]);
+        assert!(parse_offer(&many, POLICY).is_err());
+        assert!(parse_offer(&offer(json!("123")), POLICY).is_err());
+    }
+
+    #[test]
+    fn well_known_urls_insert_before_the_path() {
+        assert_eq!(
+            well_known("https://issuer.example", "openid-credential-issuer")
+                .unwrap()
+                .as_str(),
+            "https://issuer.example/.well-known/openid-credential-issuer"
+        );
+        assert_eq!(
+            well_known(
+                "https://issuer.example/tenant/1",
+                "oauth-authorization-server"
+            )
+            .unwrap()
+            .as_str(),
+            "https://issuer.example/.well-known/oauth-authorization-server/tenant/1"
+        );
+    }
+
+    proptest! {
+        /// Untrusted input: any JSON-ish offer parses or fails with a typed error.
+        #[test]
+        fn arbitrary_offers_never_panic(text in ".{0,200}") {
+            if let Ok(value) = serde_json::from_str::<Value>(&text) {
+                let _ = parse_offer(&value, POLICY);
+            }
+        }
+
+        #[test]
+        fn arbitrary_offer_members_never_panic(
+            issuer in ".{0,40}", ids in proptest::collection::vec(".{0,10}", 0..20), code in ".{0,20}", length in proptest::option::of(any::<u64>()),
+        ) {
+            let value = json!({
+                "credential_issuer": issuer,
+                "credential_configuration_ids": ids,
+                "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": code, "tx_code": {"length": length}}},
+            });
+            let _ = parse_offer(&value, POLICY);
+        }
+    }
+}

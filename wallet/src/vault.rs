@@ -655,6 +655,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Untrusted input: any bytes parse to a header or a typed error, never a panic, and
+        /// opening never succeeds by accident.
+        #[test]
+        fn arbitrary_files_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = Header::parse(&bytes);
+            proptest::prop_assert!(open(&bytes, FileKind::Vault, &pass("correct horse"), &POLICY).is_err());
+        }
+
+        /// A valid magic and version followed by arbitrary bytes: still a typed error.
+        #[test]
+        fn arbitrary_headers_never_panic(rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+            bytes.extend_from_slice(&rest);
+            proptest::prop_assert!(open(&bytes, FileKind::Vault, &pass("correct horse"), &POLICY).is_err());
+        }
+
         #[test]
         fn any_byte_change_is_refused(at in 0usize..(HEADER_LEN + 40), value in proptest::prelude::any::<u8>()) {
             let file = sealed(&[7u8; 24]);
