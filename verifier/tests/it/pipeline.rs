@@ -738,3 +738,277 @@ async fn did_key_issuer_without_kid_is_resolved_from_iss() {
     let verified = run(&w, &req, compact(p)).await.unwrap();
     assert_eq!(verified.credentials()[0].issuer, w.issuer.did);
 }
+
+// ---- More SD-JWT, DID and status rules, through the pipeline ----
+
+fn payload_for(w: &World) -> serde_json::Map<String, serde_json::Value> {
+    json!({
+        "iss": w.issuer.did,
+        "iat": (t0() - TimeDelta::days(1)).timestamp(),
+        "vct": VCT,
+        "cnf": {"jwk": credentials::Signer::public_key(&w.holder.key).to_jwk()},
+        "age_over_21": true
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+#[tokio::test]
+async fn issuer_jwt_without_the_sd_jwt_vc_typ_is_rejected() {
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let options = credentials::sd_jwt::IssueOptions {
+        typ: Some("JWT".into()),
+        kid: Some(w.issuer.vm.clone()),
+        ..Default::default()
+    };
+    let vc = credentials::sd_jwt::issue(
+        payload_for(&w),
+        &[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])],
+        &options,
+        &w.issuer.key,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap()
+    .into_string();
+    let p = w.present(&vc, &["age_over_21"], &req.nonce, AUDIENCE);
+    rejected_with(run(&w, &req, compact(p)).await, FailureCode::TypMismatch);
+}
+
+#[tokio::test]
+async fn alg_none_issuer_jwt_is_rejected() {
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let p = w.present(
+        &w.default_sd_jwt_vc(),
+        &["age_over_21"],
+        &req.nonce,
+        AUDIENCE,
+    );
+    let (jwt, rest) = p.split_once('~').unwrap();
+    let payload = jwt.split('.').nth(1).unwrap();
+    let header =
+        credentials::base64url::encode(json!({"alg": "none", "typ": "dc+sd-jwt"}).to_string());
+    let forged = format!("{header}.{payload}.~{rest}");
+    rejected_with(
+        run(&w, &req, compact(forged)).await,
+        FailureCode::AlgorithmNotAllowed,
+    );
+}
+
+#[tokio::test]
+async fn algorithm_outside_the_policy_is_rejected() {
+    let w = World::new();
+    let mut req = w.request(over_21_query());
+    req.policy.algorithms = vec!["ES256".into()];
+    let p = w.present(
+        &w.default_sd_jwt_vc(),
+        &["age_over_21"],
+        &req.nonce,
+        AUDIENCE,
+    );
+    rejected_with(
+        run(&w, &req, compact(p)).await,
+        FailureCode::AlgorithmNotAllowed,
+    );
+}
+
+#[tokio::test]
+async fn stale_key_binding_is_rejected() {
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let sd = credentials::sd_jwt::SdJwt::parse(&w.default_sd_jwt_vc()).unwrap();
+    let bare = sd
+        .present(&[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])])
+        .unwrap();
+    let kb = World::kb_jwt(
+        &w.holder.key,
+        &bare,
+        &req.nonce,
+        AUDIENCE,
+        t0() - TimeDelta::minutes(10),
+    );
+    rejected_with(
+        run(&w, &req, compact(format!("{bare}{kb}"))).await,
+        FailureCode::KeyBindingStale,
+    );
+}
+
+#[tokio::test]
+async fn repeated_disclosure_is_rejected() {
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let sd = credentials::sd_jwt::SdJwt::parse(&w.default_sd_jwt_vc()).unwrap();
+    let bare = sd
+        .present(&[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])])
+        .unwrap();
+    let disclosure = bare.split('~').nth(1).unwrap();
+    let doubled = format!("{bare}{disclosure}~");
+    let kb = World::kb_jwt(&w.holder.key, &doubled, &req.nonce, AUDIENCE, t0());
+    rejected_with(
+        run(&w, &req, compact(format!("{doubled}{kb}"))).await,
+        FailureCode::DisclosureDuplicate,
+    );
+}
+
+#[tokio::test]
+async fn unresolvable_issuer_did_means_not_verified() {
+    // did:web cannot be resolved by this verifier's (offline) resolver: could not check.
+    let w = World::new();
+    let req = w.request(over_21_query());
+    let mut forged = Party::new(1);
+    forged.did = "did:web:issuer.invalid".into();
+    forged.vm = "did:web:issuer.invalid#key-1".into();
+    let vc = w.sd_jwt_vc(
+        &forged,
+        &w.holder,
+        t0() - TimeDelta::days(1),
+        t0() + TimeDelta::days(30),
+        None,
+    );
+    let p = w.present(&vc, &["age_over_21"], &req.nonce, AUDIENCE);
+    rejected_with(
+        run(&w, &req, compact(p)).await,
+        FailureCode::VerificationMethodInvalid,
+    );
+}
+
+#[tokio::test]
+async fn status_list_too_small_expired_or_index_out_of_range_means_not_verified() {
+    use credentials::status_list::token::{Bits, StatusListTokenClaims, TokenStatusList};
+    let sign = |w: &World, list: &TokenStatusList, exp: Option<i64>| {
+        StatusListTokenClaims {
+            sub: TOKEN_LIST_URI.into(),
+            iss: Some(w.issuer.did.clone()),
+            iat: t0().timestamp() - 600,
+            exp,
+            ttl: None,
+            aggregation_uri: None,
+        }
+        .sign(list, &w.issuer.key, Some(&w.issuer.vm))
+    };
+    // Too small for herd privacy (and the index beyond it).
+    let w = World::new();
+    let small = TokenStatusList::with_minimum(16, Bits::Two, 1).unwrap();
+    w.serve(TOKEN_LIST_URI, sign(&w, &small, None).into_bytes());
+    let req = w.request(over_21_query());
+    let p = w.present(
+        &w.default_sd_jwt_vc(),
+        &["age_over_21"],
+        &req.nonce,
+        AUDIENCE,
+    );
+    rejected_with(
+        run(&w, &req, compact(p)).await,
+        FailureCode::StatusUnavailable,
+    );
+    // Expired list.
+    let w = World::new();
+    let list = TokenStatusList::new(131_072, Bits::Two).unwrap();
+    w.serve(
+        TOKEN_LIST_URI,
+        sign(&w, &list, Some(t0().timestamp() - 60)).into_bytes(),
+    );
+    let req = w.request(over_21_query());
+    let p = w.present(
+        &w.default_sd_jwt_vc(),
+        &["age_over_21"],
+        &req.nonce,
+        AUDIENCE,
+    );
+    rejected_with(
+        run(&w, &req, compact(p)).await,
+        FailureCode::StatusUnavailable,
+    );
+    // Index out of range of a list of the minimum size.
+    let w = World::new();
+    let mut options = credentials::sd_jwt::SdJwtVcOptions::new(VCT);
+    options.iss = Some(w.issuer.did.clone());
+    options.kid = Some(w.issuer.vm.clone());
+    options.cnf = Some(credentials::Signer::public_key(&w.holder.key));
+    options.status = Some(credentials::sd_jwt::StatusListReference {
+        idx: 131_072 * 4,
+        uri: TOKEN_LIST_URI.into(),
+    });
+    let vc = credentials::sd_jwt::issue_sd_jwt_vc(
+        json!({"age_over_21": true}).as_object().unwrap().clone(),
+        &[credentials::sd_jwt::ClaimPath::keys(["age_over_21"])],
+        &options,
+        &w.issuer.key,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap()
+    .into_string();
+    let req = w.request(over_21_query());
+    let p = w.present(&vc, &["age_over_21"], &req.nonce, AUDIENCE);
+    rejected_with(
+        run(&w, &req, compact(p)).await,
+        FailureCode::StatusUnavailable,
+    );
+}
+
+#[tokio::test]
+async fn data_integrity_cryptosuite_outside_the_policy_is_rejected() {
+    let w = World::new();
+    let mut req = w.request(ldp_query());
+    req.policy.cryptosuites = vec!["eddsa-rdfc-2022".into()];
+    let vp = w.di_vp(
+        w.di_vc(&w.issuer, &w.holder, "2030-01-01T00:00:00Z"),
+        &w.holder,
+        &req.nonce,
+        AUDIENCE,
+    );
+    rejected_with(
+        run(&w, &req, json_vp(vp)).await,
+        FailureCode::AlgorithmNotAllowed,
+    );
+}
+
+#[tokio::test]
+async fn data_integrity_presentation_proof_with_the_wrong_purpose_is_rejected() {
+    let w = World::new();
+    let req = w.request(ldp_query());
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": w.holder.did,
+        "verifiableCredential": [w.di_vc(&w.issuer, &w.holder, "2030-01-01T00:00:00Z")]
+    });
+    let mut options = credentials::data_integrity::ProofOptions::authentication(
+        w.holder.vm.clone(),
+        t0(),
+        req.nonce.clone(),
+        AUDIENCE,
+    );
+    options.proof_purpose = credentials::data_integrity::ProofPurpose::AssertionMethod;
+    let vp = credentials::data_integrity::sign(
+        &vp,
+        credentials::data_integrity::Cryptosuite::EddsaJcs2022,
+        &options,
+        &w.holder.key,
+    )
+    .unwrap();
+    rejected_with(
+        run(&w, &req, json_vp(vp)).await,
+        FailureCode::ProofPurposeMismatch,
+    );
+}
+
+#[tokio::test]
+async fn data_integrity_context_outside_the_allow_list_is_rejected() {
+    let w = World::new();
+    let req = w.request(ldp_query());
+    let vc = w.di_vc(&w.issuer, &w.holder, "2030-01-01T00:00:00Z");
+    let mut vp = w.di_vp(vc, &w.holder, &req.nonce, AUDIENCE);
+    // Our own signer refuses such contexts, so a forger edits a signed presentation: the
+    // context check names the problem (the signatures fail as well).
+    vp["verifiableCredential"][0]["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://evil.example/context.jsonld"
+    ]);
+    rejected_with(
+        run(&w, &req, json_vp(vp)).await,
+        FailureCode::ContextInvalid,
+    );
+}
