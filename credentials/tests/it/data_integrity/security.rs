@@ -530,24 +530,32 @@ fn deeply_nested_input_is_refused_without_recursion_trouble() {
         Err(DataIntegrityError::TooDeep)
     );
     // Up to the limit, rdfc signing and verification work even from a thread with tokio's
-    // default 2 MiB worker stack: JSON-LD expansion runs on its own large stack.
-    std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(|| {
-            let mut nested = json!("leaf");
-            for _ in 0..(data_integrity::MAX_DEPTH - 3) {
-                nested = json!({"knows": nested});
-            }
-            let mut unsigned = json("unsigned.json");
-            unsigned["credentialSubject"]["knows"] = nested;
-            let doc = sign_with(
-                &unsigned,
-                Cryptosuite::EddsaRdfc2022,
-                &vector_proof_options(),
-            );
-            assert!(verify(&doc).is_verified());
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    // default 2 MiB worker stack: at most INLINE_MAX_DEPTH levels on the caller's thread,
+    // deeper on a worker with its own large stack.
+    for depth in [
+        data_integrity::rdfc::INLINE_MAX_DEPTH,
+        data_integrity::rdfc::INLINE_MAX_DEPTH + 1,
+        data_integrity::MAX_DEPTH,
+    ] {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                // Top level, credentialSubject, then the nested objects.
+                let mut nested = json!("leaf");
+                for _ in 0..(depth - 2) {
+                    nested = json!({"knows": nested});
+                }
+                let mut unsigned = json("unsigned.json");
+                unsigned["credentialSubject"]["knows"] = nested;
+                let doc = sign_with(
+                    &unsigned,
+                    Cryptosuite::EddsaRdfc2022,
+                    &vector_proof_options(),
+                );
+                assert!(verify(&doc).is_verified(), "depth {depth}");
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }
