@@ -20,7 +20,14 @@ use wallet::{
 
 /// The holder's wallet: an encrypted vault of keys, credentials and presentation history.
 #[derive(Debug, Parser)]
-#[command(name = "wallet", version, about)]
+#[command(
+    name = "wallet",
+    version,
+    about,
+    after_help = "Passphrases are asked on the terminal, or taken from WALLET_PASSPHRASE (the vault's), \
+WALLET_NEW_PASSPHRASE (passwd) and WALLET_BACKUP_PASSPHRASE (export, import) for scripts.\n\
+Exit status: 0 success, 3 wrong passphrase, 1 any other error."
+)]
 struct Cli {
     /// The vault file (default: `wallet.vault` in the user's data directory).
     #[arg(long, global = true, env = "WALLET_VAULT", value_name = "PATH")]
