@@ -791,3 +791,42 @@ proptest! {
         let _ = BitstringStatusListCredential::from_json(&with_encoded_list(&encoded));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Harness: untrusted `credentialStatus` entries and fetched list credentials never panic
+    /// the parsers or the Validate Algorithm, whatever their bitstring holds.
+    #[test]
+    fn entry_and_list_parsers_are_total(
+        index in prop_oneof!["[0-9]{1,3}", "[0-9]{1,22}"],
+        size in proptest::option::weighted(0.2, 0u64..300),
+        purpose in prop_oneof![Just("revocation".to_owned()), "[a-z]{0,12}"],
+        raw in proptest::collection::vec(any::<u8>(), 0..64),
+        encoded in "u?[A-Za-z0-9_-]{0,64}",
+    ) {
+        let mut entry = section_2_1_example_entries()[0].clone();
+        entry["statusListIndex"] = json!(index);
+        entry["statusPurpose"] = json!(purpose);
+        if let Some(size) = size {
+            entry["statusSize"] = json!(size);
+        }
+        let _ = BitstringStatusListEntry::from_json(&entry);
+        let _ = BitstringStatusListEntry::all_in(&json!({"credentialStatus": entry.clone()}));
+        use std::io::Write as _;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(&raw).unwrap();
+        let gzipped = format!("u{}", credentials::base64url::encode(gzip.finish().unwrap()));
+        for list in [gzipped, encoded] {
+            let mut credential = section_2_2_example_credential();
+            credential["credentialSubject"]["encodedList"] = json!(list);
+            if let (Ok(list), Ok(entry)) = (
+                BitstringStatusListCredential::from_json(&credential),
+                BitstringStatusListEntry::from_json(&entry),
+            ) {
+                let options = BitstringValidation { minimum_entries: 1, ..Default::default() };
+                let _ = list.check_with(&entry, now(), &options);
+            }
+        }
+    }
+}

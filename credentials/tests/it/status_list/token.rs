@@ -1075,3 +1075,63 @@ proptest! {
         let _ = StatusListReference::from_status_claim(&json!({"status_list": {"idx": idx, "uri": text}}));
     }
 }
+
+/// Arbitrary JSON leaves and small containers, biased towards the status claims' names.
+fn arb_status_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        "[a-zA-Z0-9:/._~-]{0,24}".prop_map(Value::String),
+        Just(json!(URI)),
+    ];
+    let key = prop_oneof![
+        Just("status_list"),
+        Just("idx"),
+        Just("uri"),
+        Just("bits"),
+        Just("lst"),
+        Just("aggregation_uri"),
+        Just("other"),
+    ]
+    .prop_map(String::from);
+    leaf.prop_recursive(3, 32, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Harness: the untrusted inputs of a status check (the Referenced Token's `status`
+    /// claim, a fetched Status List Token, its `status_list`) never panic the parsers.
+    #[test]
+    fn status_parsers_are_total(
+        claim in arb_status_json(),
+        token in "[A-Za-z0-9_.-]{0,200}",
+        bits in 0u64..10,
+        raw in proptest::collection::vec(any::<u8>(), 0..64),
+        idx in any::<usize>(),
+    ) {
+        let _ = StatusListReference::from_status_claim(&claim);
+        let _ = TokenStatusList::from_json(&claim);
+        let key = issuer_key().public_key();
+        let _ = verify_status_list_token(&token, URI, IssuerKey::Key(&key), NOW, &small_lists());
+        // A well-formed ZLIB stream of arbitrary bytes, and the raw bytes themselves.
+        use std::io::Write as _;
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        zlib.write_all(&raw).unwrap();
+        for compressed in [zlib.finish().unwrap(), raw] {
+            let lst = credentials::base64url::encode(compressed);
+            if let Ok(list) = TokenStatusList::from_json(&json!({"bits": bits, "lst": lst})) {
+                let _ = list.get(idx);
+                let _ = list.get(list.len().saturating_sub(1));
+            }
+        }
+    }
+}
