@@ -312,9 +312,17 @@ pub fn encode_proof_value(signature: &[u8]) -> String {
     format!("z{}", bs58::encode(signature).into_string())
 }
 
+/// The longest base58 encoding of 64 bytes: ceil(64 * log(256) / log(58)) = 88.
+const MAX_BASE58_SIGNATURE_CHARS: usize = 88;
+
 /// Decodes a `proofValue`: base58btc multibase (`z`) of exactly 64 bytes, else `None`.
 pub fn decode_proof_value(proof_value: &str) -> Option<[u8; 64]> {
     let encoded = proof_value.strip_prefix('z')?;
+    // 64 bytes are at most 88 base58 characters; base58 decoding is quadratic in the input
+    // length, so longer input is refused before decoding.
+    if encoded.len() > MAX_BASE58_SIGNATURE_CHARS {
+        return None;
+    }
     bs58::decode(encoded).into_vec().ok()?.try_into().ok()
 }
 
@@ -910,4 +918,40 @@ fn verify_proof(
         ),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_value_is_exactly_64_bytes_of_base58btc() {
+        for signature in [[0xffu8; 64], [0u8; 64], [0x5a; 64]] {
+            let encoded = encode_proof_value(&signature);
+            assert!(encoded.len() <= MAX_BASE58_SIGNATURE_CHARS + 1);
+            assert_eq!(decode_proof_value(&encoded), Some(signature));
+        }
+        assert_eq!(encode_proof_value(&[0xffu8; 64]).len(), 89);
+        assert_eq!(decode_proof_value(&encode_proof_value(&[1u8; 63])), None);
+        assert_eq!(decode_proof_value(&encode_proof_value(&[1u8; 65])), None);
+        let padded = format!("z1{}", &encode_proof_value(&[0xffu8; 64])[1..]);
+        assert_eq!(decode_proof_value(&padded), None);
+        // Refused by length before the quadratic decoder runs.
+        assert_eq!(
+            decode_proof_value(&format!("z{}", "2".repeat(1 << 20))),
+            None
+        );
+        assert_eq!(decode_proof_value("u8AAA"), None);
+    }
+
+    #[test]
+    fn hash_data_is_proof_config_hash_then_document_hash() {
+        let t = TransformedData {
+            canonical_document: "doc".into(),
+            canonical_proof_config: "config".into(),
+        };
+        let hash = t.hash_data();
+        assert_eq!(hash[..32], Sha256::digest(b"config")[..]);
+        assert_eq!(hash[32..], Sha256::digest(b"doc")[..]);
+    }
 }

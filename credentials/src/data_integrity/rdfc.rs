@@ -17,7 +17,7 @@
 //!    almost always told apart by their first-degree hash; a poison graph is built from
 //!    many indistinguishable ones);
 //! 3. during N-degree hashing: at most `max_n_degree_work` units of work, one per call of
-//!    4.8 and one per permutation it examines.
+//!    4.8, one per quad it hashes and one per permutation it examines.
 //!
 //! A limit hit is an error ("could not check"), never a verification result.
 //! The output is checked against `ssi_rdf::urdna2015::normalize` by a differential test.
@@ -46,7 +46,8 @@ pub struct CanonicalizationLimits {
     pub max_blank_nodes: usize,
     /// Maximum number of blank nodes that need N-degree hashing (checked before it starts).
     pub max_non_unique_blank_nodes: usize,
-    /// Maximum N-degree work: calls of Hash N-Degree Quads plus permutations examined.
+    /// Maximum N-degree work: calls of Hash N-Degree Quads, quads they hash, and
+    /// permutations they examine.
     pub max_n_degree_work: u64,
 }
 
@@ -415,8 +416,8 @@ impl<'q> State<'q> {
         sha256_hex(&input)
     }
 
-    fn spend(&mut self) -> Result<(), CanonicalizationError> {
-        self.work += 1;
+    fn spend(&mut self, units: u64) -> Result<(), CanonicalizationError> {
+        self.work = self.work.saturating_add(units);
         if self.work > self.limits.max_n_degree_work {
             return Err(CanonicalizationError::WorkLimitExceeded {
                 limit: self.limits.max_n_degree_work,
@@ -431,7 +432,6 @@ impl<'q> State<'q> {
         identifier: &'q str,
         issuer: IdentifierIssuer,
     ) -> Result<(String, IdentifierIssuer), CanonicalizationError> {
-        self.spend()?;
         let mut issuer = issuer;
         // Steps 1-3: group related blank nodes by their related hash.
         let mut hash_to_related: BTreeMap<String, Vec<&'q str>> = BTreeMap::new();
@@ -440,6 +440,8 @@ impl<'q> State<'q> {
             .get(identifier)
             .cloned()
             .unwrap_or_default();
+        // One unit for the call and one per quad hashed in steps 1-3.
+        self.spend(1 + u64::try_from(quad_indices.len()).unwrap_or(u64::MAX))?;
         for i in quad_indices {
             let quad = &self.quads[i];
             for (component, position) in blank_nodes(quad) {
@@ -457,7 +459,7 @@ impl<'q> State<'q> {
             let mut chosen_issuer: Option<IdentifierIssuer> = None;
             let mut permutations = Permutations::new(blank_node_list.len());
             'permutation: while let Some(order) = permutations.next_order() {
-                self.spend()?;
+                self.spend(1)?;
                 let mut issuer_copy = issuer.clone();
                 let mut path = String::new();
                 let mut recursion_list: Vec<&'q str> = Vec::new();
