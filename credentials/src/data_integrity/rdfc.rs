@@ -8,8 +8,8 @@
 //! its sub-algorithms 4.5 (issue identifier), 4.6 (hash first degree quads), 4.7 (hash
 //! related blank node) and 4.8 (hash N-degree quads). It is written here rather than taken
 //! from `ssi-rdf` because `ssi_rdf::urdna2015::normalize` has no bound on the work of
-//! 4.8, which is exponential for "poison" datasets (RDFC-1.0 section 6.1, dataset
-//! poisoning). The limits ([`CanonicalizationLimits`]):
+//! 4.8, which is exponential for "poison" datasets (RDFC-1.0 security
+//! considerations, dataset poisoning). The limits ([`CanonicalizationLimits`]):
 //!
 //! 1. at most `max_quads` quads and `max_blank_nodes` distinct blank nodes;
 //! 2. *before* any N-degree hashing: at most `max_non_unique_blank_nodes` blank nodes whose
