@@ -144,7 +144,15 @@ fn vault_passphrase(confirm: bool) -> anyhow::Result<Passphrase> {
 }
 
 fn open(path: &Path, config: &VaultConfig) -> anyhow::Result<Wallet> {
-    Ok(Wallet::open(path, &vault_passphrase(false)?, config)?)
+    let passphrase = vault_passphrase(false)?;
+    let delay = Wallet::unlock_delay(path, config);
+    if !delay.is_zero() {
+        eprintln!(
+            "Waiting {} s before trying: earlier unlock attempts failed.",
+            delay.as_secs_f32().ceil()
+        );
+    }
+    Ok(Wallet::open(path, &passphrase, config)?)
 }
 
 #[cfg(unix)]

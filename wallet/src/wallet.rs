@@ -152,6 +152,12 @@ impl Wallet {
         })
     }
 
+    /// How long [`Wallet::open`] will wait before trying a passphrase on the vault at `path`,
+    /// given the failures recorded so far (for a UI to say so rather than look frozen).
+    pub fn unlock_delay(path: &Path, config: &VaultConfig) -> std::time::Duration {
+        config.throttle.delay(AttemptCounter::new(path).failures())
+    }
+
     /// Restores a backup made by [`Wallet::export_backup`] as a new vault at `vault_path`
     /// under `vault_passphrase`, and returns it unlocked. Refuses to overwrite an existing
     /// vault.

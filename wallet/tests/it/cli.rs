@@ -164,7 +164,10 @@ fn wrong_passphrase_is_refused_with_its_own_exit_code_and_no_echo() {
     );
     assert_eq!(wallet::failed_unlock_attempts(&vault), 1);
     assert_eq!(fs::read(&vault).unwrap(), before);
-    ok(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    // The next attempt says it waits (instead of looking frozen), then succeeds.
+    let retry = run(wallet_cmd(&vault, Some(PASS)).arg("unlock"));
+    assert!(retry.status.success());
+    assert!(stderr(&retry).contains("Waiting 1 s"), "{}", stderr(&retry));
     assert_eq!(wallet::failed_unlock_attempts(&vault), 0);
 }
 

@@ -412,3 +412,36 @@ fn saves_replace_the_file_by_rename() {
     use std::os::unix::fs::PermissionsExt as _;
     assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o077, 0);
 }
+
+#[test]
+fn the_wait_before_an_unlock_grows_with_failures_and_resets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault");
+    new_wallet(&path).lock();
+    let config = VaultConfig {
+        throttle: wallet::Throttle {
+            base: std::time::Duration::from_millis(1),
+            max: std::time::Duration::from_millis(3),
+        },
+        ..TEST_CONFIG
+    };
+    assert!(Wallet::unlock_delay(&path, &config).is_zero());
+    let _ = Wallet::open(&path, &pass("nope"), &config);
+    assert_eq!(
+        Wallet::unlock_delay(&path, &config),
+        std::time::Duration::from_millis(1)
+    );
+    let _ = Wallet::open(&path, &pass("nope"), &config);
+    assert_eq!(
+        Wallet::unlock_delay(&path, &config),
+        std::time::Duration::from_millis(2)
+    );
+    let _ = Wallet::open(&path, &pass("nope"), &config);
+    assert_eq!(
+        Wallet::unlock_delay(&path, &config),
+        std::time::Duration::from_millis(3)
+    );
+    // A restart of the process does not reset it; only a success does.
+    Wallet::open(&path, &pass(PASS), &config).unwrap();
+    assert!(Wallet::unlock_delay(&path, &config).is_zero());
+}
