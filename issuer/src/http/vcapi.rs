@@ -179,7 +179,12 @@ async fn issue_inner(
         configuration_id: "vc-api".into(),
         format: "ldp_vc".into(),
         offer_id: None,
-        holder: None,
+        holder: parsed
+            .subjects()
+            .first()
+            .and_then(|s| s.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         status,
         state: CredentialState::Active,
         issued_at: now,

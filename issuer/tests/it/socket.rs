@@ -324,3 +324,188 @@ async fn the_concurrency_limit_is_shared_by_all_routes() {
     assert!(first.starts_with("HTTP/1.1 400"), "{first}");
     assert_eq!(health.await.unwrap(), 200);
 }
+
+/// Every endpoint once over a real socket (the router-level tests cover their refusals).
+#[tokio::test]
+async fn every_endpoint_answers_over_a_real_socket() {
+    let running = run_with(|_| {}).await;
+    let base = running.base.clone();
+    let client = reqwest::Client::new();
+    let get = |path: &str, auth: bool| {
+        let mut r = client.get(format!("{base}{path}"));
+        if auth {
+            r = r.bearer_auth(ADMIN);
+        }
+        r.send()
+    };
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+    };
+    for path in [
+        "/health",
+        "/openapi.json",
+        "/.well-known/openid-credential-issuer",
+        "/.well-known/oauth-authorization-server",
+        "/vct/proof_of_age",
+    ] {
+        assert_eq!(get(path, false).await.unwrap().status(), 200, "{path}");
+    }
+    for path in [
+        "/admin/identity",
+        "/admin/credential-types",
+        "/admin/credential-types/proof_of_age",
+        "/admin/credentials",
+        "/admin/audit",
+        "/admin/status-lists",
+    ] {
+        assert_eq!(get(path, true).await.unwrap().status(), 200, "{path}");
+    }
+    let r = post("/admin/tokens", json!({"role": "operator"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut t =
+        serde_json::to_value(issuer::credential_type::CredentialType::proof_of_age()).unwrap();
+    t["id"] = json!("age_only");
+    assert_eq!(
+        post("/admin/credential-types", t.clone())
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let r = client
+        .put(format!("{base}/admin/credential-types/age_only"))
+        .bearer_auth(ADMIN)
+        .json(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // ldp_vc over OpenID4VCI, then the offer views and QR codes.
+    let offer: Value = post(
+        "/admin/offers",
+        json!({"credential_configuration_id": "proof_of_age_ldp_vc",
+               "claims": {"given_name": "Ada", "family_name": "L", "birth_date": "1990-01-01"}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = offer["id"].as_str().unwrap();
+    for path in [
+        format!("/admin/offers/{id}"),
+        format!("/admin/offers/{id}/qr.png"),
+        format!("/admin/offers/{id}/qr.svg"),
+    ] {
+        assert_eq!(get(&path, true).await.unwrap().status(), 200, "{path}");
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        )
+        .append_pair("pre-authorized_code", &pre_authorized_code(&offer))
+        .finish();
+    let t: Value = client
+        .post(format!("{base}/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n: Value = client
+        .post(format!("{base}/nonce"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let wallet = Wallet::new(51);
+    let r: Value = client
+        .post(format!("{base}/credential"))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .json(&json!({"credential_configuration_id": "proof_of_age_ldp_vc",
+                      "proofs": {"jwt": [wallet.proof_kid(&base, n["c_nonce"].as_str().unwrap())]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let vc = &r["credentials"][0]["credential"];
+    let list_url = vc["credentialStatus"][0]["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(client.get(&list_url).send().await.unwrap().status(), 200);
+
+    // VC-API on both suite paths.
+    for path in ["/credentials/issue", "/credentials/issue/eddsa-jcs-2022"] {
+        let r = post(
+            path,
+            json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                   "credentialSubject": {"id": "did:example:1"}}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201, "{path}");
+    }
+    // Status changes and the token list.
+    let creds: Value = get("/admin/credentials", true)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cid = creds["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["format"] == "ldp_vc" && c["offer_id"].is_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        get(&format!("/admin/credentials/{cid}"), true)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for action in ["suspend", "unsuspend", "revoke"] {
+        assert_eq!(
+            post(&format!("/admin/credentials/{cid}/{action}"), json!({}))
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "{action}"
+        );
+    }
+    let lists: Value = get("/admin/status-lists", true)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!lists["status_lists"].as_array().unwrap().is_empty());
+    assert_eq!(
+        post("/admin/keys/rotate", json!({}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

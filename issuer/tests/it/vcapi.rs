@@ -68,6 +68,11 @@ async fn issues_with_each_suite_by_option_and_by_path() {
     }
     let listed = issuer.admin_get("/admin/credentials").await.json();
     assert_eq!(listed["credentials"].as_array().unwrap().len(), 4);
+    assert_eq!(listed["credentials"][0]["holder"], "did:example:abcdefgh");
+    assert_eq!(
+        listed["credentials"][0]["credential_configuration_id"],
+        "vc-api"
+    );
 }
 
 fn uuidish(a: &str, b: &str) -> String {
