@@ -93,6 +93,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod did_cache;
 pub mod error;
 pub mod nonce;
 pub mod pipeline;
@@ -100,6 +101,7 @@ pub mod policy;
 pub mod status;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use did_cache::CachingResolver;
 pub use error::StoreError;
 pub use nonce::{NonceError, NonceStore};
 pub use pipeline::{

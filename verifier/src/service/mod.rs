@@ -109,15 +109,32 @@ impl Scenario {
         }
     }
 
-    /// Checks the query and the policy.
+    /// Checks the query and the policy, and that the policy accepts every requested format.
     pub fn validate(&self) -> Result<(), ServiceError> {
         self.dcql_query
             .validate()
             .map_err(|e| ServiceError::Config(format!("scenario DCQL query: {e}")))?;
         self.policy
             .validate()
-            .map_err(|e| ServiceError::Config(format!("scenario policy: {e}")))
+            .map_err(|e| ServiceError::Config(format!("scenario policy: {e}")))?;
+        check_formats(&self.dcql_query, &self.policy).map_err(ServiceError::Config)
     }
+}
+
+/// Every credential query must ask for a format the policy accepts: otherwise no answer
+/// could ever be verified.
+pub(crate) fn check_formats(query: &DcqlQuery, policy: &Policy) -> Result<(), String> {
+    for credential in &query.credentials {
+        let accepted = crate::policy::Format::from_name(&credential.format)
+            .is_some_and(|f| policy.formats.contains(&f));
+        if !accepted {
+            return Err(format!(
+                "credential query {} asks for format {}, which the policy does not accept",
+                credential.id, credential.format
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The service configuration.
@@ -225,7 +242,11 @@ impl ServiceParts {
         };
         Ok(Self {
             clock: Arc::new(SystemClock),
-            resolver: Arc::new(UniversalResolver::new(web)),
+            resolver: Arc::new(crate::did_cache::CachingResolver::new(
+                Arc::new(UniversalResolver::new(web)),
+                1024,
+                Duration::from_secs(300),
+            )),
             status_fetcher: Arc::new(HttpStatusFetcher::new(client()?)),
         })
     }

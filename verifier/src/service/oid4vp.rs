@@ -99,6 +99,8 @@ pub async fn create(
     body.policy
         .validate()
         .map_err(|e| AppError::bad_request("invalid_policy", e.to_string()))?;
+    super::check_formats(&query, &body.policy)
+        .map_err(|e| AppError::bad_request("invalid_policy", e))?;
     let (record, link) = create_request(&state, query, body.policy)?;
     Ok((
         StatusCode::CREATED,

@@ -159,6 +159,14 @@ async fn router_health_auth_validation_and_single_fetch() {
         .await
         .unwrap();
     assert_eq!(body_json(resp).await["code"], "invalid_policy");
+    let mut body = create_body(&w);
+    body["formats"] = json!(["ldp_vc"]);
+    let resp = router
+        .clone()
+        .oneshot(post_json("/presentation-requests", &body, Some(TOKEN)))
+        .await
+        .unwrap();
+    assert_eq!(body_json(resp).await["code"], "invalid_policy");
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let resp = router
         .clone()
