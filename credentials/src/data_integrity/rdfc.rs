@@ -1,7 +1,7 @@
 //! JSON-LD to RDF, and RDF Dataset Canonicalization (RDFC-1.0) under a work limit.
 //!
 //! Expansion and deserialization to RDF use ssi 0.16's stack (`ssi-json-ld`, `json-ld`,
-//! `linked-data`) with the [`AllowListLoader`](super::contexts::AllowListLoader); the async
+//! `linked-data`) with the [`AllowListLoader`]; the async
 //! expansion needs no IO and is driven by a minimal executor, so this module stays sync.
 //!
 //! The canonicalization algorithm is RDFC-1.0 (W3C Recommendation, 2024), section 4.4, with
@@ -20,7 +20,13 @@
 //!    4.8, one per quad it hashes and one per permutation it examines.
 //!
 //! A limit hit is an error ("could not check"), never a verification result.
-//! The output is checked against `ssi_rdf::urdna2015::normalize` by a differential test.
+//!
+//! `ssi-rdf` also departs from RDFC-1.0 in ways that change canonical forms (see
+//! `specs/decisions/0400`): it recurses into related blank nodes that already have canonical
+//! identifiers (4.8.3 step 5.4.4.1), and `rdf-types` leaves `\b \t \f`, U+000B and U+007F
+//! unescaped in literals. Tests: the W3C vectors, an RDFC-1.0 example with N-degree hashing
+//! and every escape, invariance under blank node relabelling, and a differential test
+//! against `ssi-rdf` on datasets where it follows the specification.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex};
