@@ -1,0 +1,163 @@
+"""End to end: the real app in a real window (WebKitGTK under Xvfb), driven through
+WebDriver (tauri-driver + WebKitWebDriver), as a person would use it.
+
+Started by desktop/scripts/test-desktop, which provides:
+  DISCLOSE_E2E_APP        the disclose-wallet binary
+  DISCLOSE_E2E_DRIVER     the tauri-driver URL (http://127.0.0.1:PORT)
+  DISCLOSE_E2E_HOME       a fresh folder for the wallet and backups (the driver was started
+                          with WALLET_VAULT and DISCLOSE_BACKUP_DIR inside it)
+  DISCLOSE_E2E_ARTIFACTS  where screenshots go
+
+Each screen is saved as a PNG so a person can look at what the app shows.
+"""
+
+import os
+import pathlib
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+PASSPHRASE = "violet kettle orbit meadow"
+BACKUP_PASSPHRASE = "copper lantern glacier tofu"
+# Generous: a cold start of a debug build on a busy 2-core machine is slow. These are
+# upper bounds for waiting, never assertions about speed.
+WAIT = 60
+
+APP = os.environ["DISCLOSE_E2E_APP"]
+DRIVER = os.environ["DISCLOSE_E2E_DRIVER"]
+HOME = pathlib.Path(os.environ["DISCLOSE_E2E_HOME"])
+ARTIFACTS = pathlib.Path(os.environ["DISCLOSE_E2E_ARTIFACTS"])
+
+
+@pytest.fixture
+def app():
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": APP})
+    driver = webdriver.Remote(command_executor=DRIVER, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver):
+    return WebDriverWait(driver, WAIT)
+
+
+def visible(driver, element_id):
+    return wait(driver).until(EC.visibility_of_element_located((By.ID, element_id)))
+
+
+def text_in(driver, element_id, text):
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, element_id), text))
+    return driver.find_element(By.ID, element_id)
+
+
+def screenshot(driver, name):
+    # Let the page paint what the last action changed (two animation frames and a moment)
+    # before taking the picture, or it may show the previous frame.
+    driver.execute_async_script(
+        "const done = arguments[0];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)));"
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    assert driver.get_screenshot_as_file(str(path)), f"could not save {path}"
+
+
+def focused_id(driver):
+    return driver.execute_script("return document.activeElement && document.activeElement.id")
+
+
+def type_into(driver, element_id, text):
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+    return field
+
+
+def test_create_a_wallet_see_it_empty_back_it_up_lock_and_unlock(app):
+    # First run: nothing on this computer yet.
+    visible(app, "screen-welcome")
+    assert app.find_element(By.ID, "welcome-title").text == "Welcome to Disclose Wallet"
+    assert focused_id(app) == "welcome-title", "the screen's heading has the focus"
+    screenshot(app, "01-welcome")
+
+    app.find_element(By.ID, "welcome-create").click()
+    visible(app, "screen-create")
+    assert focused_id(app) == "create-passphrase"
+
+    # Strength feedback, from weak to strong.
+    type_into(app, "create-passphrase", "password1")
+    text_in(app, "create-strength-label", "Too easy to guess")
+    screenshot(app, "02-create-weak-passphrase")
+    type_into(app, "create-confirm", "password1")
+    app.find_element(By.ID, "create-submit").click()
+    text_in(app, "create-error", "too easy to guess")
+    assert not (HOME / "wallet" / "wallet.vault").exists()
+
+    type_into(app, "create-passphrase", PASSPHRASE)
+    wait(app).until(
+        lambda d: d.find_element(By.ID, "create-strength-label").text
+        in ("Strength: Strong", "Strength: Very strong")
+    )
+    type_into(app, "create-confirm", PASSPHRASE)
+    screenshot(app, "03-create-strong-passphrase")
+    app.find_element(By.ID, "create-submit").click()
+
+    # The wallet, empty.
+    visible(app, "screen-wallet")
+    visible(app, "credentials-empty")
+    assert "No credentials yet" in app.find_element(By.ID, "credentials-empty").text
+    assert app.find_elements(By.CSS_SELECTOR, "#credential-list li") == []
+    assert (HOME / "wallet" / "wallet.vault").exists()
+    assert focused_id(app) == "credentials-title"
+    screenshot(app, "04-credentials-empty")
+
+    app.find_element(By.ID, "nav-history").click()
+    visible(app, "history-empty")
+    assert "Nothing shared yet" in app.find_element(By.ID, "history-empty").text
+    screenshot(app, "05-history-empty")
+
+    # Backup: saved as a new file in the backup folder.
+    app.find_element(By.ID, "nav-backup").click()
+    visible(app, "backup-form")
+    type_into(app, "backup-passphrase", BACKUP_PASSPHRASE)
+    type_into(app, "backup-confirm", BACKUP_PASSPHRASE)
+    app.find_element(By.ID, "backup-submit").click()
+    result = visible(app, "backup-result")
+    assert "Backup saved" in result.text
+    backups = list((HOME / "backups").glob("disclose-wallet-backup-*.backup"))
+    assert len(backups) == 1, backups
+    assert backups[0].name in result.text
+    screenshot(app, "06-backup-saved")
+
+    # Settings: auto-lock after one minute.
+    app.find_element(By.ID, "nav-settings").click()
+    visible(app, "settings-form")
+    Select(app.find_element(By.ID, "auto-lock")).select_by_value("1")
+    app.find_element(By.ID, "settings-submit").click()
+    text_in(app, "settings-result", "1 minute")
+    screenshot(app, "07-settings")
+
+    # Lock now, then a wrong and a right passphrase.
+    app.find_element(By.ID, "lock-now").click()
+    visible(app, "screen-unlock")
+    text_in(app, "unlock-notice", "Your wallet is locked.")
+    assert focused_id(app) == "unlock-passphrase"
+    screenshot(app, "08-locked")
+
+    type_into(app, "unlock-passphrase", "violet kettle orbit meadows" + Keys.ENTER)
+    text_in(app, "unlock-error", "doesn't open it")
+    screenshot(app, "09-unlock-wrong-passphrase")
+
+    type_into(app, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
+    visible(app, "screen-wallet")
+    visible(app, "credentials-empty")
+    screenshot(app, "10-unlocked")

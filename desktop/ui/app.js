@@ -1,0 +1,518 @@
+// Disclose Wallet: the page. It shows screens and calls the app's commands; it never holds
+// keys and never builds HTML from data (everything from the wallet goes in with
+// textContent, so a credential's claims cannot inject markup or script).
+'use strict';
+
+(() => {
+  const tauri = window.__TAURI__;
+  const invoke = tauri.core.invoke;
+  const listen = tauri.event.listen;
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  };
+
+  // ---- Calling the app -------------------------------------------------------------------
+
+  // Every command answers a value, or an error {code, message}. A "locked" answer anywhere
+  // means the wallet locked itself: go to the unlock screen.
+  async function call(command, args) {
+    try {
+      return await invoke(command, args || {});
+    } catch (error) {
+      const e = typeof error === 'object' && error && error.code
+        ? error
+        : { code: 'internal', message: 'Something went wrong. Try again; if it keeps happening, restart the app.' };
+      if (e.code === 'locked' && command !== 'unlock') {
+        showUnlock('The wallet locked itself. Enter your passphrase to continue.');
+      }
+      throw e;
+    }
+  }
+
+  function announce(text) {
+    const a = $('announcer');
+    a.textContent = '';
+    // A separate task so screen readers notice the same message twice.
+    window.setTimeout(() => { a.textContent = text; }, 50);
+  }
+
+  // ---- Screens ---------------------------------------------------------------------------
+
+  const screens = ['starting', 'welcome', 'create', 'restore', 'unlock', 'wallet'];
+  let currentScreen = 'starting';
+
+  function showScreen(name, focusId) {
+    for (const s of screens) $('screen-' + s).hidden = s !== name;
+    currentScreen = name;
+    document.body.dataset.screen = name;
+    const target = focusId ? $(focusId) : $('screen-' + name).querySelector('h1');
+    if (target) target.focus();
+  }
+
+  function clearForm(form) {
+    form.reset();
+    for (const s of form.querySelectorAll('.strength')) resetStrength(s);
+    for (const e of form.querySelectorAll('.form-error')) e.textContent = '';
+  }
+
+  function showUnlock(notice) {
+    clearForm($('unlock-form'));
+    for (const f of ['create-form', 'restore-form', 'backup-form']) clearForm($(f));
+    $('unlock-notice').hidden = !notice;
+    $('unlock-notice').textContent = notice || '';
+    showScreen('unlock', 'unlock-passphrase');
+    if (notice) announce(notice);
+  }
+
+  async function start() {
+    let status;
+    try {
+      status = await call('app_status');
+    } catch (e) {
+      $('starting-title').textContent = e.message;
+      return;
+    }
+    applyStatus(status);
+    if (status.unlocked) {
+      await openWallet();
+    } else if (status.vault_exists) {
+      showUnlock();
+    } else {
+      showScreen('welcome');
+    }
+  }
+
+  function applyStatus(status) {
+    const select = $('auto-lock');
+    select.textContent = '';
+    for (const minutes of status.auto_lock_choices) {
+      const label = minutes === 1 ? '1 minute' : minutes === 60 ? '1 hour' : minutes + ' minutes';
+      const option = el('option', null, label);
+      option.value = String(minutes);
+      option.selected = minutes === status.auto_lock_minutes;
+      select.append(option);
+    }
+  }
+
+  // ---- Buttons that only move between screens -------------------------------------------
+
+  $('welcome-create').addEventListener('click', () => showScreen('create', 'create-passphrase'));
+  $('welcome-restore').addEventListener('click', () => showScreen('restore', 'restore-file'));
+  for (const b of document.querySelectorAll('[data-go]')) {
+    b.addEventListener('click', () => {
+      clearForm(b.closest('form'));
+      showScreen(b.dataset.go);
+    });
+  }
+
+  for (const b of document.querySelectorAll('[data-reveal]')) {
+    b.addEventListener('click', () => {
+      const input = $(b.dataset.reveal);
+      const show = input.type === 'password';
+      input.type = show ? 'text' : 'password';
+      b.textContent = show ? 'Hide' : 'Show';
+      b.setAttribute('aria-pressed', String(show));
+      b.setAttribute('aria-label', show ? 'Hide passphrase' : 'Show passphrase');
+    });
+  }
+
+  // ---- Passphrase strength ---------------------------------------------------------------
+
+  function resetStrength(box) {
+    delete box.dataset.score;
+    box.dataset.acceptable = 'false';
+    box.querySelector('.strength-label').textContent = '';
+    box.querySelector('.strength-advice').textContent = '';
+  }
+
+  for (const box of document.querySelectorAll('[data-strength-for]')) {
+    const input = $(box.dataset.strengthFor);
+    let timer = null;
+    let asked = 0;
+    resetStrength(box);
+    input.addEventListener('input', () => {
+      window.clearTimeout(timer);
+      if (!input.value) { resetStrength(box); return; }
+      timer = window.setTimeout(async () => {
+        const mine = ++asked;
+        try {
+          const s = await call('rate_passphrase', { passphrase: input.value });
+          if (mine !== asked) return; // a newer keystroke is being rated
+          box.dataset.score = String(s.score);
+          box.dataset.acceptable = String(s.acceptable);
+          box.querySelector('.strength-label').textContent = 'Strength: ' + s.label;
+          const advice = box.querySelector('.strength-advice');
+          advice.textContent = '';
+          const lines = (s.warning ? [s.warning] : []).concat(s.acceptable ? [] : s.suggestions);
+          for (const line of lines) advice.append(el('li', null, line));
+        } catch (_) { /* the next keystroke tries again */ }
+      }, 150);
+    });
+  }
+
+  // Checks shared by the create, restore and backup forms.
+  function newPassphraseProblem(passphraseId, confirmId) {
+    const value = $(passphraseId).value;
+    if (!value) return 'Enter a passphrase.';
+    if (value !== $(confirmId).value) return 'The two passphrases are not the same.';
+    return null;
+  }
+
+  async function busy(button, work) {
+    const label = button.textContent;
+    button.disabled = true;
+    button.dataset.busy = 'true';
+    try {
+      return await work();
+    } finally {
+      button.disabled = false;
+      delete button.dataset.busy;
+      button.textContent = label;
+    }
+  }
+
+  // ---- First run: create ---------------------------------------------------------------
+
+  $('create-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('create-error');
+    error.textContent = '';
+    const problem = newPassphraseProblem('create-passphrase', 'create-confirm');
+    if (problem) { error.textContent = problem; return; }
+    const button = $('create-submit');
+    await busy(button, async () => {
+      button.textContent = 'Creating your wallet…';
+      try {
+        await call('create_vault', { passphrase: $('create-passphrase').value });
+        clearForm($('create-form'));
+        announce('Your wallet is ready.');
+        await openWallet();
+      } catch (e) {
+        error.textContent = e.message;
+        $('create-passphrase').focus();
+      }
+    });
+  });
+
+  // ---- First run: restore --------------------------------------------------------------
+
+  function readFileAsBase64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => {
+        const url = String(reader.result);
+        resolve(url.slice(url.indexOf(',') + 1));
+      };
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(file);
+    });
+  }
+
+  $('restore-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('restore-error');
+    error.textContent = '';
+    const file = $('restore-file').files[0];
+    if (!file) { error.textContent = 'Choose your backup file.'; return; }
+    if (!$('restore-backup-passphrase').value) { error.textContent = 'Enter the backup passphrase.'; return; }
+    const problem = newPassphraseProblem('restore-passphrase', 'restore-confirm');
+    if (problem) { error.textContent = problem; return; }
+    const button = $('restore-submit');
+    await busy(button, async () => {
+      button.textContent = 'Restoring…';
+      try {
+        const backup = await readFileAsBase64(file);
+        const restored = await call('import_backup', {
+          backup,
+          backupPassphrase: $('restore-backup-passphrase').value,
+          newPassphrase: $('restore-passphrase').value,
+        });
+        clearForm($('restore-form'));
+        announce('Your wallet was restored with ' + restored.credentials + ' credential' + (restored.credentials === 1 ? '' : 's') + '.');
+        await openWallet();
+      } catch (e) {
+        error.textContent = e.code === 'wrong_passphrase'
+          ? 'The backup passphrase does not open this backup. Check it and try again.'
+          : e.message;
+      }
+    });
+  });
+
+  // ---- Unlock and lock ------------------------------------------------------------------
+
+  $('unlock-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('unlock-error');
+    error.textContent = '';
+    const input = $('unlock-passphrase');
+    if (!input.value) { error.textContent = 'Enter your passphrase.'; input.focus(); return; }
+    const button = $('unlock-submit');
+    await busy(button, async () => {
+      button.textContent = 'Unlocking…';
+      try {
+        await call('unlock', { passphrase: input.value });
+        clearForm($('unlock-form'));
+        await openWallet();
+      } catch (e) {
+        error.textContent = e.message;
+        input.select();
+        input.focus();
+      }
+    });
+  });
+
+  $('lock-now').addEventListener('click', async () => {
+    try { await call('lock'); } catch (_) { /* locked either way */ }
+    showUnlock('Your wallet is locked.');
+  });
+
+  listen('wallet-locked', () => {
+    if (currentScreen === 'wallet') {
+      showUnlock('The wallet locked itself because nobody used it for a while.');
+    }
+  });
+
+  // Tell the app someone is here, at most every 20 seconds, so it does not auto-lock while
+  // the holder is reading or typing.
+  let lastPing = 0;
+  function activity() {
+    if (currentScreen !== 'wallet') return;
+    const now = Date.now();
+    if (now - lastPing < 20000) return;
+    lastPing = now;
+    call('still_here').then((unlocked) => {
+      if (!unlocked) showUnlock('The wallet locked itself because nobody used it for a while.');
+    }).catch(() => {});
+  }
+  for (const type of ['pointerdown', 'keydown', 'wheel']) {
+    document.addEventListener(type, activity, { passive: true });
+  }
+
+  // ---- The unlocked wallet ----------------------------------------------------------------
+
+  const views = ['credentials', 'credential', 'history', 'backup', 'settings'];
+  const loaders = {
+    credentials: loadCredentials,
+    history: loadHistory,
+    backup: async () => {},
+    settings: async () => {},
+  };
+
+  async function openWallet() {
+    showScreen('wallet');
+    await showView('credentials');
+    await checkPendingLink();
+  }
+
+  async function showView(name, focus = true) {
+    for (const v of views) $('view-' + v).hidden = v !== name;
+    const tabName = name === 'credential' ? 'credentials' : name;
+    for (const tab of document.querySelectorAll('.tab')) {
+      if (tab.dataset.view === tabName) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    }
+    if (loaders[name]) {
+      try { await loaders[name](); } catch (_) { return; }
+    }
+    if (focus) {
+      const heading = $('view-' + name).querySelector('h1');
+      if (heading) heading.focus();
+    }
+  }
+
+  for (const tab of document.querySelectorAll('.tab')) {
+    tab.addEventListener('click', (event) => {
+      event.preventDefault();
+      showView(tab.dataset.view);
+    });
+  }
+  for (const b of document.querySelectorAll('[data-view-go]')) {
+    b.addEventListener('click', () => showView(b.dataset.viewGo));
+  }
+
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const formatDate = (iso) => (iso ? dateFormat.format(new Date(iso)) : null);
+
+  const statusText = {
+    valid: 'Valid',
+    expired: 'Expired',
+    not_yet_valid: 'Not valid yet',
+    revoked: 'Revoked',
+    suspended: 'Suspended',
+  };
+
+  function statusBadge(node, status) {
+    node.className = 'status status-' + status;
+    node.textContent = statusText[status] || status;
+  }
+
+  async function loadCredentials() {
+    const cards = await call('credentials');
+    const list = $('credential-list');
+    list.textContent = '';
+    $('credentials-empty').hidden = cards.length > 0;
+    for (const card of cards) {
+      const item = el('li');
+      const button = el('button', 'card');
+      button.type = 'button';
+      button.dataset.credential = card.id;
+      button.append(el('span', 'card-title', card.title));
+      button.append(el('span', 'card-issuer', 'From ' + card.issuer));
+      const badge = el('span');
+      statusBadge(badge, card.status);
+      button.append(badge);
+      const dates = [];
+      if (card.issued_at) dates.push('Issued ' + formatDate(card.issued_at));
+      if (card.expires_at) dates.push((card.status === 'expired' ? 'Expired ' : 'Expires ') + formatDate(card.expires_at));
+      if (dates.length === 0) dates.push('Received ' + formatDate(card.received_at));
+      button.append(el('span', 'card-dates', dates.join(' · ')));
+      button.addEventListener('click', () => openCredential(card.id));
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  function fillList(dl, rows) {
+    dl.textContent = '';
+    for (const [label, value] of rows) {
+      dl.append(el('dt', null, label));
+      dl.append(el('dd', null, value));
+    }
+  }
+
+  async function openCredential(id) {
+    let detail;
+    try {
+      detail = await call('credential', { id });
+    } catch (e) {
+      announce(e.message);
+      return;
+    }
+    const card = detail.card;
+    $('credential-title').textContent = card.title;
+    statusBadge($('credential-status'), card.status);
+    const issued = card.issued_at ? ' · Issued ' + formatDate(card.issued_at) : '';
+    const expires = card.expires_at ? ' · ' + (card.status === 'expired' ? 'Expired ' : 'Valid until ') + formatDate(card.expires_at) : '';
+    $('credential-issuer').textContent = 'From ' + card.issuer + issued + expires;
+    fillList($('credential-claims'), detail.claims.map((c) => [c.label, c.value]));
+    $('credential-no-claims').hidden = detail.claims.length > 0;
+    fillList($('credential-technical'), [
+      ['Issuer', card.issuer_id],
+      ['Type', detail.types.join(', ')],
+      ['Format', card.format],
+      ['Received', dateTimeFormat.format(new Date(card.received_at))],
+    ]);
+    for (const v of views) $('view-' + v).hidden = v !== 'credential';
+    $('credential-title').focus();
+  }
+
+  const outcomeText = {
+    sent: ['Shared with', 'outcome-sent', 'Shared'],
+    declined: ['Declined a request from', 'outcome-declined', 'Declined: nothing was sent'],
+    failed: ['Could not send to', 'outcome-failed', 'Not delivered'],
+  };
+
+  async function loadHistory() {
+    const entries = await call('history');
+    const list = $('history-list');
+    list.textContent = '';
+    $('history-empty').hidden = entries.length > 0;
+    for (const entry of entries) {
+      const [verb, outcomeClass, outcomeLabel] = outcomeText[entry.outcome] || outcomeText.failed;
+      const item = el('li');
+      item.dataset.outcome = entry.outcome;
+      const head = el('div', 'history-head');
+      head.append(el('span', 'history-who', verb + ' ' + entry.verifier));
+      head.append(el('span', 'history-when', dateTimeFormat.format(new Date(entry.at))));
+      item.append(head);
+      item.append(el('p', 'history-proof', entry.verifier_proven_by));
+      item.append(el('p', outcomeClass, outcomeLabel));
+      for (const shared of entry.shared) {
+        item.append(el('p', null, shared.credential));
+        if (shared.disclosed.length) {
+          item.append(el('p', 'visually-hidden', entry.outcome === 'sent' ? 'Shared:' : 'Asked for:'));
+          const chips = el('ul', 'chips');
+          for (const label of shared.disclosed) chips.append(el('li', null, label));
+          item.append(chips);
+        }
+        if (shared.withheld.length) {
+          item.append(el('p', 'hint', 'Kept private:'));
+          const chips = el('ul', 'chips private');
+          for (const label of shared.withheld) chips.append(el('li', null, label));
+          item.append(chips);
+        }
+      }
+      list.append(item);
+    }
+  }
+
+  // ---- Backup -------------------------------------------------------------------------
+
+  $('backup-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('backup-error');
+    const result = $('backup-result');
+    error.textContent = '';
+    result.hidden = true;
+    const problem = newPassphraseProblem('backup-passphrase', 'backup-confirm');
+    if (problem) { error.textContent = problem; return; }
+    const button = $('backup-submit');
+    await busy(button, async () => {
+      button.textContent = 'Saving…';
+      try {
+        const saved = await call('export_backup', { backupPassphrase: $('backup-passphrase').value });
+        clearForm($('backup-form'));
+        result.textContent = '';
+        result.append(el('strong', null, 'Backup saved. '));
+        result.append(document.createTextNode('The file “' + saved.file_name + '” is in the folder ' + saved.folder + '. Copy it somewhere safe, away from this computer.'));
+        result.hidden = false;
+        result.focus();
+        announce('Backup saved.');
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    });
+  });
+  $('backup-result').tabIndex = -1;
+
+  // ---- Settings ------------------------------------------------------------------------
+
+  $('settings-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('settings-error').textContent = '';
+    $('settings-result').hidden = true;
+    try {
+      const status = await call('set_auto_lock', { minutes: Number($('auto-lock').value) });
+      applyStatus(status);
+      $('settings-result').textContent = 'Saved. The wallet now locks after ' + $('auto-lock').selectedOptions[0].textContent + ' without activity.';
+      $('settings-result').hidden = false;
+    } catch (e) {
+      $('settings-error').textContent = e.message;
+    }
+  });
+
+  // ---- Links that opened the app -------------------------------------------------------
+
+  const linkText = {
+    credential_offer: 'An organisation sent you a link to receive a credential. Receiving credentials is not available in this version of the app yet, so nothing was received.',
+    presentation_request: 'A website or organisation sent you a request to share information. Sharing is not available in this version of the app yet, so nothing was shared.',
+  };
+
+  async function checkPendingLink() {
+    let link = null;
+    try { link = await call('take_pending_link'); } catch (_) { return; }
+    if (!link) return;
+    $('link-banner-text').textContent = linkText[link.kind] || '';
+    $('link-banner').hidden = false;
+  }
+  $('link-banner-dismiss').addEventListener('click', () => { $('link-banner').hidden = true; });
+  listen('wallet-link', () => { if (currentScreen === 'wallet') checkPendingLink(); });
+
+  start();
+})();
