@@ -185,6 +185,10 @@ pub struct OfferRecord {
     /// The pre-authorized code while it is unused (to render the offer and its QR code
     /// again); cleared when redeemed. Lookups go through its SHA-256.
     pub pre_authorized_code: Option<String>,
+    /// Hex SHA-256 of the access token granted for the code, to revoke it if the code is
+    /// replayed (RFC 6749 section 4.1.2).
+    #[serde(default)]
+    pub grant_sha256: Option<String>,
     /// The token id that created it.
     pub created_by: String,
 }
@@ -868,6 +872,29 @@ impl Store for RedbStore {
                 None => return Err(StoreError::Corrupt("code without offer")),
             };
             if offer.state != OfferState::Pending {
+                // A replayed code revokes the token granted for it (RFC 6749 section 4.1.2):
+                // one of the two presenters is not the holder.
+                if offer.state == OfferState::Redeemed
+                    && let Some(grant_hex) = &offer.grant_sha256
+                    && let Ok(grant_key) = hex::decode(grant_hex)
+                {
+                    let mut grants = txn.open_table(GRANTS)?;
+                    let existing: Option<AccessGrant> = grants
+                        .get(grant_key.as_slice())?
+                        .map(|v| decode(v.value()))
+                        .transpose()?;
+                    if let Some(mut g) = existing.filter(|g| !g.used) {
+                        g.used = true;
+                        grants.insert(grant_key.as_slice(), encode(&g)?.as_slice())?;
+                        drop(grants);
+                        drop(offers);
+                        append_audit_in(
+                            txn,
+                            AuditDraft::new("wallet", "offer.replay", Some(offer.id.clone())),
+                            now,
+                        )?;
+                    }
+                }
                 return Ok(Err(GrantRefusal::AlreadyUsed));
             }
             if now >= offer.expires_at {
@@ -891,6 +918,7 @@ impl Store for RedbStore {
             }
             offer.state = OfferState::Redeemed;
             offer.pre_authorized_code = None;
+            offer.grant_sha256 = Some(hex::encode(token_sha256));
             offers.insert(offer.id.as_str(), encode(&offer)?.as_slice())?;
             let grant = AccessGrant {
                 offer_id: offer.id.clone(),
@@ -1237,6 +1265,7 @@ mod tests {
             tx_code_failures: 0,
             credential_id: None,
             pre_authorized_code: Some("code".into()),
+            grant_sha256: None,
             created_by: "t".into(),
         }
     }

@@ -321,6 +321,7 @@ pub async fn create_offer_for(
         tx_code_failures: 0,
         credential_id: None,
         pre_authorized_code: Some(code.clone()),
+        grant_sha256: None,
         created_by: actor.clone(),
     };
     let credential_offer = credential_offer(state, &offer, &code);

@@ -154,10 +154,23 @@ async fn replayed_pre_authorized_code_is_refused() {
     let issuer = TestIssuer::new();
     let offer = issuer.offer("proof_of_age_sd_jwt", None).await;
     let code = pre_authorized_code(&offer);
-    assert_eq!(token(&issuer, &code, None).await.status, StatusCode::OK);
+    let first = token(&issuer, &code, None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let access = first.json()["access_token"].as_str().unwrap().to_owned();
     let replay = token(&issuer, &code, None).await;
     replay.assert_error(StatusCode::BAD_REQUEST, "invalid_grant");
     assert_eq!(replay.json()["error"], "invalid_grant");
+    // RFC 6749 section 4.1.2: the replay revokes the token granted for the code.
+    let wallet = Wallet::new(16);
+    let n = nonce(&issuer).await;
+    credential_request(
+        &issuer,
+        &access,
+        "proof_of_age_sd_jwt",
+        &wallet.proof_jwk(PUBLIC_URL, &n),
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "invalid_token");
     token(&issuer, "not-a-code", None)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_grant");
