@@ -18,6 +18,14 @@ fn main() {
             "history",
             "export_backup",
             "take_pending_link",
+            "recognise_link",
+            "read_qr_image",
+            "open_offer",
+            "accept_offer",
+            "dismiss_offer",
+            "prepare_presentation",
+            "approve",
+            "decline",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

@@ -12,12 +12,14 @@
 //! - [`strength`]: passphrase strength feedback and the rule for new passphrases.
 //! - [`settings`]: the auto-lock setting, kept beside the vault.
 //! - [`links`]: `openid-credential-offer://` and `openid4vp://` links that open the app.
+//! - [`qr`]: reading such a link from a QR code image.
 
 #![forbid(unsafe_code)]
 
 pub mod commands;
 pub mod error;
 pub mod links;
+pub mod qr;
 pub mod session;
 pub mod settings;
 pub mod strength;
@@ -67,6 +69,14 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>, config: AppConfig) -> tauri::
             commands::history,
             commands::export_backup,
             commands::take_pending_link,
+            commands::exchange::recognise_link,
+            commands::exchange::read_qr_image,
+            commands::exchange::open_offer,
+            commands::exchange::accept_offer,
+            commands::exchange::dismiss_offer,
+            commands::exchange::prepare_presentation,
+            commands::exchange::approve,
+            commands::exchange::decline,
         ])
         .plugin(auto_lock_watcher())
 }

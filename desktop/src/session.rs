@@ -6,11 +6,15 @@
 //! locks an idle wallet even when nothing touches it, so its keys are zeroized on time. Time
 //! comes from an injected [`Clock`], so tests move it forward instead of waiting.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use wallet::net::NetworkPolicy;
+use wallet::present::PendingPresentation;
+use wallet::receive::CredentialOffer;
 use wallet::{VaultConfig, Wallet};
 
 use crate::error::AppError;
@@ -51,6 +55,8 @@ pub struct AppConfig {
     pub vault: VaultConfig,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// What the wallet may connect to when receiving and presenting.
+    pub network: NetworkPolicy,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -60,6 +66,7 @@ impl std::fmt::Debug for AppConfig {
             .field("settings_path", &self.settings_path)
             .field("backup_dir", &self.backup_dir)
             .field("vault", &self.vault)
+            .field("network", &self.network)
             .finish_non_exhaustive()
     }
 }
@@ -75,12 +82,15 @@ impl AppConfig {
             backup_dir,
             vault: VaultConfig::default(),
             clock: Arc::new(SystemClock),
+            network: NetworkPolicy::default(),
         }
     }
 
     /// The configuration for this user, shared with the `wallet` command-line tool: the
     /// vault is `WALLET_VAULT` if set, else `wallet.vault` in the user's data folder; backups
     /// go to `DISCLOSE_BACKUP_DIR` if set, else the documents folder (or the home folder).
+    /// `DISCLOSE_ALLOW_HTTP_LOOPBACK=1` lets the wallet talk plain http to services on this
+    /// computer (local testing only; https is required otherwise).
     pub fn from_environment() -> Result<Self, AppError> {
         let vault_path = match std::env::var_os("WALLET_VAULT") {
             Some(path) => PathBuf::from(path),
@@ -101,14 +111,36 @@ impl AppConfig {
                 .or_else(|| vault_path.parent().map(Path::to_path_buf))
                 .unwrap_or_default(),
         };
-        Ok(Self::for_vault(vault_path, backup_dir))
+        let mut config = Self::for_vault(vault_path, backup_dir);
+        config.network.allow_http_loopback =
+            std::env::var_os("DISCLOSE_ALLOW_HTTP_LOOPBACK").is_some_and(|v| v == "1");
+        Ok(config)
     }
 }
 
 struct Inner {
     wallet: Option<Wallet>,
+    /// The wallet is checked out by a network flow ([`Session::check_out`]).
+    busy: bool,
+    /// "Lock now" arrived while the wallet was checked out: lock when it comes back.
+    lock_on_return: bool,
     last_activity: Instant,
     settings: Settings,
+    /// Offers opened and not yet accepted, by id. Forgotten when the wallet locks.
+    offers: HashMap<String, CredentialOffer>,
+    /// Presentation requests waiting for the holder's decision, by consent id. Forgotten
+    /// (never answered) when the wallet locks.
+    consents: HashMap<String, PendingPresentation>,
+}
+
+impl Inner {
+    fn drop_wallet(&mut self) {
+        if let Some(wallet) = self.wallet.take() {
+            wallet.lock();
+        }
+        self.offers.clear();
+        self.consents.clear();
+    }
 }
 
 /// The shared state behind every command.
@@ -136,8 +168,12 @@ impl Session {
             config,
             inner: Mutex::new(Inner {
                 wallet: None,
+                busy: false,
+                lock_on_return: false,
                 last_activity: now,
                 settings,
+                offers: HashMap::new(),
+                consents: HashMap::new(),
             }),
         }
     }
@@ -167,9 +203,7 @@ impl Session {
     fn expire(inner: &mut Inner, now: Instant) -> bool {
         let idle = now.saturating_duration_since(inner.last_activity);
         if inner.wallet.is_some() && idle >= Self::idle_limit(&inner.settings) {
-            if let Some(wallet) = inner.wallet.take() {
-                wallet.lock();
-            }
+            inner.drop_wallet();
             return true;
         }
         false
@@ -185,8 +219,65 @@ impl Session {
         let mut inner = self.inner();
         Self::expire(&mut inner, now);
         inner.last_activity = now;
+        if inner.busy {
+            return Err(AppError::Busy);
+        }
         let wallet = inner.wallet.as_mut().ok_or(AppError::Locked)?;
         f(wallet)
+    }
+
+    /// Runs `f` on the pending offers and consents of the unlocked wallet (counts as
+    /// activity).
+    pub fn with_pending<T>(
+        &self,
+        f: impl FnOnce(
+            &mut HashMap<String, CredentialOffer>,
+            &mut HashMap<String, PendingPresentation>,
+        ) -> T,
+    ) -> Result<T, AppError> {
+        let now = self.config.clock.monotonic();
+        let mut inner = self.inner();
+        Self::expire(&mut inner, now);
+        if !(inner.busy || inner.wallet.is_some()) || inner.lock_on_return {
+            return Err(AppError::Locked);
+        }
+        inner.last_activity = now;
+        let Inner {
+            offers, consents, ..
+        } = &mut *inner;
+        Ok(f(offers, consents))
+    }
+
+    /// Takes the wallet out for a flow that waits on the network, so the session's lock is
+    /// not held meanwhile (the window stays responsive). Other wallet commands answer
+    /// [`AppError::Busy`] until it is back; "Lock now" is honoured when it returns. The
+    /// returned guard puts it back when dropped, whatever happened.
+    pub fn check_out(&self) -> Result<CheckedOut<'_>, AppError> {
+        let now = self.config.clock.monotonic();
+        let mut inner = self.inner();
+        Self::expire(&mut inner, now);
+        if inner.busy {
+            return Err(AppError::Busy);
+        }
+        let wallet = inner.wallet.take().ok_or(AppError::Locked)?;
+        inner.busy = true;
+        inner.last_activity = now;
+        Ok(CheckedOut {
+            session: self,
+            wallet: Some(wallet),
+        })
+    }
+
+    fn check_in(&self, wallet: Wallet) {
+        let now = self.config.clock.monotonic();
+        let mut inner = self.inner();
+        inner.busy = false;
+        inner.wallet = Some(wallet);
+        // The flow itself was activity: the idle time starts now.
+        inner.last_activity = now;
+        if std::mem::take(&mut inner.lock_on_return) {
+            inner.drop_wallet();
+        }
     }
 
     /// Records activity (the holder is using the app). Returns whether the wallet is still
@@ -196,7 +287,11 @@ impl Session {
         let mut inner = self.inner();
         Self::expire(&mut inner, now);
         inner.last_activity = now;
-        inner.wallet.is_some()
+        Self::open(&inner)
+    }
+
+    fn open(inner: &Inner) -> bool {
+        (inner.wallet.is_some() || inner.busy) && !inner.lock_on_return
     }
 
     /// Whether the wallet is unlocked (locking it first if it has been idle too long).
@@ -204,7 +299,7 @@ impl Session {
         let now = self.config.clock.monotonic();
         let mut inner = self.inner();
         Self::expire(&mut inner, now);
-        inner.wallet.is_some()
+        Self::open(&inner)
     }
 
     /// Fails with [`AppError::AlreadyUnlocked`] if a wallet is open.
@@ -221,7 +316,7 @@ impl Session {
         let now = self.config.clock.monotonic();
         let mut inner = self.inner();
         Self::expire(&mut inner, now);
-        if inner.wallet.is_some() {
+        if inner.wallet.is_some() || inner.busy {
             return Err(AppError::AlreadyUnlocked);
         }
         inner.wallet = Some(wallet);
@@ -232,13 +327,15 @@ impl Session {
     /// Locks now. Returns whether a wallet was open.
     pub fn lock(&self) -> bool {
         let mut inner = self.inner();
-        match inner.wallet.take() {
-            Some(wallet) => {
-                wallet.lock();
-                true
-            }
-            None => false,
+        if inner.busy {
+            inner.lock_on_return = true;
+            inner.offers.clear();
+            inner.consents.clear();
+            return true;
         }
+        let was_open = inner.wallet.is_some();
+        inner.drop_wallet();
+        was_open
     }
 
     /// The current settings.
@@ -255,5 +352,26 @@ impl Session {
         inner.settings = settings;
         inner.last_activity = now;
         Ok(settings)
+    }
+}
+
+/// The wallet, checked out of the session by [`Session::check_out`]; back in when dropped.
+pub struct CheckedOut<'a> {
+    session: &'a Session,
+    wallet: Option<Wallet>,
+}
+
+impl CheckedOut<'_> {
+    /// The wallet.
+    pub fn wallet(&mut self) -> Result<&mut Wallet, AppError> {
+        self.wallet.as_mut().ok_or(AppError::Internal)
+    }
+}
+
+impl Drop for CheckedOut<'_> {
+    fn drop(&mut self) {
+        if let Some(wallet) = self.wallet.take() {
+            self.session.check_in(wallet);
+        }
     }
 }

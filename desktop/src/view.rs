@@ -387,6 +387,112 @@ pub fn history_entry(
     }
 }
 
+/// An offer, as shown before the holder accepts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OfferView {
+    /// The id to accept it with.
+    pub offer_id: String,
+    /// The issuer, shortened for display.
+    pub issuer: String,
+    /// The issuer's full identifier.
+    pub issuer_id: String,
+    /// What is offered, in words.
+    pub credentials: Vec<String>,
+    /// The transaction code the issuer sent separately, if one is needed.
+    pub tx_code: Option<TxCodeView>,
+}
+
+/// How to ask for a transaction code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxCodeView {
+    /// Digits only.
+    pub numeric: bool,
+    /// Its length, if stated.
+    pub length: Option<usize>,
+    /// The issuer's hint, if any (already made printable by the wallet library).
+    pub description: Option<String>,
+}
+
+/// The offer `offer` under `offer_id`.
+pub fn offer(offer_id: String, offer: &wallet::receive::CredentialOffer) -> OfferView {
+    OfferView {
+        offer_id,
+        issuer: short_identifier(&offer.credential_issuer),
+        issuer_id: offer.credential_issuer.clone(),
+        credentials: offer
+            .credential_configuration_ids
+            .iter()
+            .map(|id| title(std::slice::from_ref(id)))
+            .collect(),
+        tx_code: offer.tx_code.as_ref().map(|t| TxCodeView {
+            numeric: t.input_mode == "numeric",
+            length: t.length,
+            description: t.description.clone(),
+        }),
+    }
+}
+
+/// What one credential would share, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentCredential {
+    /// The credential's title.
+    pub title: String,
+    /// Its issuer, shortened.
+    pub issuer: String,
+    /// Claims that would be shared.
+    pub shared: Vec<String>,
+    /// Claims that stay private.
+    pub not_shared: Vec<String>,
+    /// Claims the verifier sees whatever is chosen (not selectively disclosable).
+    pub revealed_anyway: Vec<String>,
+}
+
+/// The consent screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentView {
+    /// The id to approve or decline with.
+    pub consent_id: String,
+    /// Who asks, shortened.
+    pub verifier: String,
+    /// Who asks, in full (the DID its request was signed with).
+    pub verifier_id: String,
+    /// How that was established, in words.
+    pub verifier_proven_by: String,
+    /// Where the answer would go (host).
+    pub answer_goes_to: String,
+    /// What each credential would share.
+    pub credentials: Vec<ConsentCredential>,
+    /// Things the request marked optional, not shared.
+    pub optional_not_shared: Vec<String>,
+    /// Ways the request asks for more than it needs.
+    pub warnings: Vec<String>,
+}
+
+/// The consent screen for `summary` under `consent_id`.
+pub fn consent(consent_id: String, summary: &wallet::present::ConsentSummary) -> ConsentView {
+    let labels = |paths: &[String]| paths.iter().map(|p| path_label(p)).collect::<Vec<_>>();
+    ConsentView {
+        consent_id,
+        verifier: short_identifier(&summary.verifier.did),
+        verifier_id: summary.verifier.did.clone(),
+        verifier_proven_by: proven_by(&summary.verifier.proven_by),
+        answer_goes_to: short_identifier(&summary.response_uri),
+        credentials: summary
+            .credentials
+            .iter()
+            .map(|c| ConsentCredential {
+                title: title(&c.types),
+                issuer: short_identifier(&c.issuer),
+                shared: labels(&c.shared),
+                not_shared: labels(&c.not_shared),
+                revealed_anyway: labels(&c.revealed_anyway),
+            })
+            .collect(),
+        optional_not_shared: summary.optional_not_shared.clone(),
+        warnings: summary.warnings.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

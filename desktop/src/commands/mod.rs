@@ -9,6 +9,8 @@
 //! Commands that run Argon2id (create, import, unlock, backup) run on the worker thread
 //! pool (`async`), so the window stays responsive.
 
+pub mod exchange;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 

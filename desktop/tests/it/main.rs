@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commands;
+mod exchange;
 mod security;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager as _, WebviewWindow};
 use wallet::VaultConfig;
+use wallet::net::NetworkPolicy;
 
 /// A strong passphrase for tests (four unrelated words).
 pub const PASSPHRASE: &str = "violet kettle orbit meadow";
@@ -77,6 +79,8 @@ impl TestApp {
             // Tiny KDF cost so tests are quick; the commands are the same.
             vault: VaultConfig::insecure_for_tests(),
             clock: clock.clone(),
+            // https only, as in real use.
+            network: NetworkPolicy::default(),
         };
         let app = desktop::app(mock_builder(), config)
             .build(desktop::context())
