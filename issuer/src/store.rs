@@ -486,7 +486,7 @@ pub trait Store: Send + Sync + 'static {
     /// purged; appends an `offer.expire` audit entry when there were any.
     fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
 
-    /// Stores a fresh nonce; drops expired ones.
+    /// Stores a fresh nonce (expired ones are dropped by [`Store::purge_expired`]).
     fn put_nonce(&self, sha256: [u8; 32], expires_at: i64, now: i64) -> Result<(), StoreError>;
     /// Consumes a nonce: true if it existed and had not expired. Single use.
     fn consume_nonce(&self, sha256: [u8; 32], now: i64) -> Result<bool, StoreError>;
@@ -993,10 +993,10 @@ impl Store for RedbStore {
     }
 
     fn put_nonce(&self, sha256: [u8; 32], expires_at: i64, now: i64) -> Result<(), StoreError> {
+        let _ = now;
         with_write(&self.db, |txn| {
-            let mut t = txn.open_table(NONCES)?;
-            t.retain(|_, exp| exp > now)?;
-            t.insert(sha256.as_slice(), expires_at)?;
+            txn.open_table(NONCES)?
+                .insert(sha256.as_slice(), expires_at)?;
             Ok(())
         })
     }

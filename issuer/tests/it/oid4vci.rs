@@ -499,3 +499,31 @@ async fn vct_resolves_to_type_metadata() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn es256_holder_keys_are_accepted_and_bound() {
+    let issuer = TestIssuer::new();
+    let holder = credentials::P256SigningKey::from_bytes(&[5; 32]).unwrap();
+    let offer = issuer.offer("proof_of_age_sd_jwt", None).await;
+    let access = token(&issuer, &pre_authorized_code(&offer), None)
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let n = nonce(&issuer).await;
+    let mut header = Map::new();
+    header.insert("typ".into(), json!("openid4vci-proof+jwt"));
+    header.insert("jwk".into(), holder.public_key().to_jwk());
+    let p = proof(header, PUBLIC_URL, &n, &holder);
+    let r = credential_request(&issuer, &access, "proof_of_age_sd_jwt", &p).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let resolver = resolver();
+    let v = verify(
+        r.json()["credentials"][0]["credential"].as_str().unwrap(),
+        IssuerKey::Resolver(&resolver),
+        &VerifyOptions::sd_jwt_vc(Utc::now(), KeyBindingPolicy::NotRequired),
+    )
+    .unwrap();
+    assert_eq!(v.holder_key().unwrap(), &holder.public_key());
+}
