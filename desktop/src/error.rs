@@ -247,9 +247,10 @@ impl From<PresentError> for AppError {
             PresentError::NotARequestLink => AppError::NotAWalletLink,
             PresentError::UrlRefused { .. } => AppError::AddressRefused,
             PresentError::Network { .. } => AppError::Network,
-            PresentError::HttpStatus { what, .. } if what == "response_uri" => {
-                AppError::VerifierRefused
-            }
+            PresentError::HttpStatus {
+                what: "response_uri",
+                ..
+            } => AppError::VerifierRefused,
             PresentError::HttpStatus { .. }
             | PresentError::RequestObject(_)
             | PresentError::UnsupportedClientId

@@ -295,12 +295,10 @@
 
   // ---- The unlocked wallet ----------------------------------------------------------------
 
-  const views = ['credentials', 'credential', 'history', 'backup', 'settings'];
+  const views = ['credentials', 'credential', 'open', 'offer', 'consent', 'result', 'history', 'backup', 'settings'];
   const loaders = {
     credentials: loadCredentials,
     history: loadHistory,
-    backup: async () => {},
-    settings: async () => {},
   };
 
   async function openWallet() {
@@ -311,7 +309,7 @@
 
   async function showView(name, focus = true) {
     for (const v of views) $('view-' + v).hidden = v !== name;
-    const tabName = name === 'credential' ? 'credentials' : name;
+    const tabName = { credential: 'credentials', offer: 'open', consent: 'open', result: 'open' }[name] || name;
     for (const tab of document.querySelectorAll('.tab')) {
       if (tab.dataset.view === tabName) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
@@ -319,6 +317,7 @@
     if (loaders[name]) {
       try { await loaders[name](); } catch (_) { return; }
     }
+    if (name === 'open') clearForm($('open-form'));
     if (focus) {
       const heading = $('view-' + name).querySelector('h1');
       if (heading) heading.focus();
@@ -357,25 +356,27 @@
     const list = $('credential-list');
     list.textContent = '';
     $('credentials-empty').hidden = cards.length > 0;
-    for (const card of cards) {
-      const item = el('li');
-      const button = el('button', 'card');
-      button.type = 'button';
-      button.dataset.credential = card.id;
-      button.append(el('span', 'card-title', card.title));
-      button.append(el('span', 'card-issuer', 'From ' + card.issuer));
-      const badge = el('span');
-      statusBadge(badge, card.status);
-      button.append(badge);
-      const dates = [];
-      if (card.issued_at) dates.push('Issued ' + formatDate(card.issued_at));
-      if (card.expires_at) dates.push((card.status === 'expired' ? 'Expired ' : 'Expires ') + formatDate(card.expires_at));
-      if (dates.length === 0) dates.push('Received ' + formatDate(card.received_at));
-      button.append(el('span', 'card-dates', dates.join(' · ')));
-      button.addEventListener('click', () => openCredential(card.id));
-      item.append(button);
-      list.append(item);
-    }
+    for (const card of cards) list.append(cardItem(card));
+  }
+
+  function cardItem(card) {
+    const item = el('li');
+    const button = el('button', 'card');
+    button.type = 'button';
+    button.dataset.credential = card.id;
+    button.append(el('span', 'card-title', card.title));
+    button.append(el('span', 'card-issuer', 'From ' + card.issuer));
+    const badge = el('span');
+    statusBadge(badge, card.status);
+    button.append(badge);
+    const dates = [];
+    if (card.issued_at) dates.push('Issued ' + formatDate(card.issued_at));
+    if (card.expires_at) dates.push((card.status === 'expired' ? 'Expired ' : 'Expires ') + formatDate(card.expires_at));
+    if (dates.length === 0) dates.push('Received ' + formatDate(card.received_at));
+    button.append(el('span', 'card-dates', dates.join(' · ')));
+    button.addEventListener('click', () => openCredential(card.id));
+    item.append(button);
+    return item;
   }
 
   function fillList(dl, rows) {
@@ -497,21 +498,207 @@
     }
   });
 
+  // ---- Receive and share ---------------------------------------------------------------
+
+  function chipList(labels, className) {
+    const list = el('ul', 'chips ' + className);
+    for (const label of labels) list.append(el('li', null, label));
+    return list;
+  }
+
+  // Opens a wallet link: shows the offer or the consent screen. Nothing is added or shared
+  // here; that needs the holder's click on the next screen.
+  async function openLink(link, errorTarget) {
+    const error = errorTarget || $('open-error');
+    error.textContent = '';
+    try {
+      const incoming = await call('recognise_link', { link });
+      if (incoming.kind === 'credential_offer') {
+        showOffer(await call('open_offer', { link: incoming.link }));
+      } else {
+        showConsent(await call('prepare_presentation', { link: incoming.link }));
+      }
+      return true;
+    } catch (e) {
+      if (e.code !== 'locked') {
+        await showView('open', false);
+        $('open-link').value = link;
+        $('open-error').textContent = e.message;
+        $('open-link').focus();
+      }
+      return false;
+    }
+  }
+
+  $('open-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const link = $('open-link').value.trim();
+    if (!link) { $('open-error').textContent = 'Paste the link first.'; $('open-link').focus(); return; }
+    await busy($('open-submit'), async () => {
+      $('open-submit').textContent = 'Opening…';
+      await openLink(link);
+    });
+  });
+
+  $('open-qr').addEventListener('change', async () => {
+    const file = $('open-qr').files[0];
+    if (!file) return;
+    $('open-error').textContent = '';
+    try {
+      const image = await readFileAsBase64(file);
+      const incoming = await call('read_qr_image', { image });
+      await openLink(incoming.link);
+    } catch (e) {
+      $('open-error').textContent = e.message;
+    } finally {
+      $('open-qr').value = '';
+    }
+  });
+
+  let currentOffer = null;
+
+  function showOffer(offer) {
+    currentOffer = offer;
+    clearForm($('offer-form'));
+    $('offer-title').textContent = offer.issuer + ' offers you a credential';
+    const list = $('offer-credentials');
+    list.textContent = '';
+    for (const title of offer.credentials) list.append(el('li', null, title));
+    $('offer-issuer-id').textContent = 'Issuer: ' + offer.issuer_id;
+    const code = offer.tx_code;
+    $('offer-code-field').hidden = !code;
+    if (code) {
+      const input = $('offer-code');
+      input.inputMode = code.numeric ? 'numeric' : 'text';
+      if (code.length) input.maxLength = code.length; else input.removeAttribute('maxlength');
+      const parts = ['The issuer sent you this code separately, for example by email or text message.'];
+      if (code.description) parts.push('Their note: “' + code.description + '”.');
+      if (code.length) parts.push('It has ' + code.length + (code.numeric ? ' digits.' : ' characters.'));
+      $('offer-code-hint').textContent = parts.join(' ');
+    }
+    for (const v of views) $('view-' + v).hidden = v !== 'offer';
+    $('offer-title').focus();
+  }
+
+  $('offer-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!currentOffer) return;
+    const error = $('offer-error');
+    error.textContent = '';
+    const code = currentOffer.tx_code ? $('offer-code').value.trim() : null;
+    if (currentOffer.tx_code && !code) { error.textContent = 'Enter the code from the issuer.'; $('offer-code').focus(); return; }
+    const button = $('offer-accept');
+    await busy(button, async () => {
+      button.textContent = 'Receiving…';
+      try {
+        const cards = await call('accept_offer', { offerId: currentOffer.offer_id, txCode: code });
+        const issuer = currentOffer.issuer;
+        currentOffer = null;
+        showResult('Added to your wallet', 'The wallet checked ' + (cards.length === 1 ? 'this credential' : 'these credentials') + ' from ' + issuer + ' and saved ' + (cards.length === 1 ? 'it.' : 'them.'), null, cards, 'good');
+      } catch (e) {
+        if (e.code === 'locked') return;
+        error.textContent = e.message;
+        if (e.code === 'tx_code_invalid' || e.code === 'tx_code_required') $('offer-code').focus();
+        if (e.code !== 'tx_code_invalid' && e.code !== 'tx_code_required' && e.code !== 'busy') currentOffer = null;
+      }
+    });
+  });
+
+  $('offer-dismiss').addEventListener('click', async () => {
+    if (currentOffer) {
+      try { await call('dismiss_offer', { offerId: currentOffer.offer_id }); } catch (_) { /* gone anyway */ }
+      currentOffer = null;
+    }
+    showView('credentials');
+  });
+
+  let currentConsent = null;
+
+  function showConsent(consent) {
+    currentConsent = consent;
+    $('consent-error').textContent = '';
+    $('consent-title').textContent = consent.verifier + ' asks to see some of your information';
+    $('consent-identity').textContent = consent.verifier_proven_by + ': ' + consent.verifier_id;
+    const box = $('consent-credentials');
+    box.textContent = '';
+    for (const c of consent.credentials) {
+      const card = el('section', 'consent-card');
+      card.append(el('h2', null, 'From your ' + c.title + ' (issued by ' + c.issuer + ')'));
+      card.append(el('h3', null, 'Will be shared'));
+      card.append(c.shared.length ? chipList(c.shared, 'shared') : el('p', 'hint', 'Only that you hold this credential.'));
+      if (c.revealed_anyway.length) {
+        card.append(el('h3', null, 'Also visible to them (this credential cannot hide it)'));
+        card.append(chipList(c.revealed_anyway, 'anyway'));
+      }
+      card.append(el('h3', null, 'Stays private'));
+      card.append(c.not_shared.length ? chipList(c.not_shared, 'private') : el('p', 'hint', 'Nothing else is in this credential.'));
+      card.dataset.consentCredential = c.title;
+      box.append(card);
+    }
+    $('consent-warnings').hidden = consent.warnings.length === 0;
+    const warnings = $('consent-warning-list');
+    warnings.textContent = '';
+    for (const w of consent.warnings) warnings.append(el('li', null, w));
+    $('consent-destination').textContent = 'Your answer goes to ' + consent.answer_goes_to + '.';
+    for (const v of views) $('view-' + v).hidden = v !== 'consent';
+    $('consent-title').focus();
+  }
+
+  $('consent-approve').addEventListener('click', async () => {
+    if (!currentConsent) return;
+    const consent = currentConsent;
+    const button = $('consent-approve');
+    $('consent-error').textContent = '';
+    await busy(button, async () => {
+      button.textContent = 'Sharing…';
+      try {
+        const shared = await call('approve', { consentId: consent.consent_id });
+        currentConsent = null;
+        showResult('Shared with ' + shared.verifier, shared.verifier + ' received and accepted your answer. You can see what you shared in History.',
+          shared.continue_at ? 'They suggest continuing at ' + shared.continue_at : null, [], 'good');
+      } catch (e) {
+        if (e.code === 'locked') return;
+        currentConsent = null;
+        showResult('Not shared', e.message + ' This attempt is listed in History.', null, [], 'neutral');
+      }
+    });
+  });
+
+  $('consent-decline').addEventListener('click', async () => {
+    if (!currentConsent) return;
+    const consent = currentConsent;
+    currentConsent = null;
+    try {
+      await call('decline', { consentId: consent.consent_id });
+      showResult('Nothing was shared', 'You declined the request from ' + consent.verifier + '. Nothing was sent to them. The refusal is listed in History.', null, [], 'neutral');
+    } catch (e) {
+      if (e.code !== 'locked') showResult('Nothing was shared', e.message, null, [], 'neutral');
+    }
+  });
+
+  function showResult(title, text, extra, cards, tone) {
+    $('result-box').dataset.tone = tone;
+    $('result-title').textContent = title;
+    $('result-text').textContent = text;
+    $('result-extra').hidden = !extra;
+    $('result-extra').textContent = extra || '';
+    const list = $('result-cards');
+    list.textContent = '';
+    for (const card of cards) list.append(cardItem(card));
+    for (const v of views) $('view-' + v).hidden = v !== 'result';
+    $('result-title').focus();
+    announce(title);
+  }
+  $('result-done').addEventListener('click', () => showView('credentials'));
+
   // ---- Links that opened the app -------------------------------------------------------
 
-  const linkText = {
-    credential_offer: 'An organisation sent you a link to receive a credential. Receiving credentials is not available in this version of the app yet, so nothing was received.',
-    presentation_request: 'A website or organisation sent you a request to share information. Sharing is not available in this version of the app yet, so nothing was shared.',
-  };
-
+  // A link the platform opened the app with (or handed to it): show what it is about.
   async function checkPendingLink() {
     let link = null;
     try { link = await call('take_pending_link'); } catch (_) { return; }
-    if (!link) return;
-    $('link-banner-text').textContent = linkText[link.kind] || '';
-    $('link-banner').hidden = false;
+    if (link) await openLink(link.link);
   }
-  $('link-banner-dismiss').addEventListener('click', () => { $('link-banner').hidden = true; });
   listen('wallet-link', () => { if (currentScreen === 'wallet') checkPendingLink(); });
 
   start();

@@ -11,8 +11,10 @@ Started by desktop/scripts/test-desktop, which provides:
 Each screen is saved as a PNG so a person can look at what the app shows.
 """
 
+import json
 import os
 import pathlib
+import urllib.parse
 
 import pytest
 from selenium import webdriver
@@ -24,6 +26,29 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSPHRASE = "violet kettle orbit meadow"
 BACKUP_PASSPHRASE = "copper lantern glacier tofu"
+# An OpenID4VCI credential offer by value with a 4-digit transaction code (section 4.1.1).
+OFFER_BY_VALUE = (
+    "openid-credential-offer://?credential_offer="
+    + urllib.parse.quote(
+        json.dumps(
+            {
+                "credential_issuer": "https://issuer.example.com",
+                "credential_configuration_ids": ["AgeCredential"],
+                "grants": {
+                    "urn:ietf:params:oauth:grant-type:pre-authorized_code": {
+                        "pre-authorized_code": "SplxlOBeZQQYbYS6WxSbIA",
+                        "tx_code": {
+                            "input_mode": "numeric",
+                            "length": 4,
+                            "description": "Sent to you by email",
+                        },
+                    }
+                },
+            }
+        ),
+        safe="",
+    )
+)
 # Generous: a cold start of a debug build on a busy 2-core machine is slow. These are
 # upper bounds for waiting, never assertions about speed.
 WAIT = 60
@@ -82,7 +107,7 @@ def type_into(driver, element_id, text):
     return field
 
 
-def test_create_a_wallet_see_it_empty_back_it_up_lock_and_unlock(app):
+def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(app):
     # First run: nothing on this computer yet.
     visible(app, "screen-welcome")
     assert app.find_element(By.ID, "welcome-title").text == "Welcome to Disclose Wallet"
@@ -120,10 +145,31 @@ def test_create_a_wallet_see_it_empty_back_it_up_lock_and_unlock(app):
     assert focused_id(app) == "credentials-title"
     screenshot(app, "04-credentials-empty")
 
+    # Open a link: something that is not a wallet link is explained, not opened.
+    app.find_element(By.ID, "empty-open").click()
+    visible(app, "open-form")
+    assert focused_id(app) == "open-title"
+    type_into(app, "open-link", "https://example.com/some-page")
+    app.find_element(By.ID, "open-submit").click()
+    text_in(app, "open-error", "not a link Disclose Wallet can open")
+    screenshot(app, "05-open-link-not-a-wallet-link")
+
+    # An offer passed by value is shown (who offers what, the code it needs) before anything
+    # is requested from the issuer; "Not now" leaves the wallet as it was.
+    type_into(app, "open-link", OFFER_BY_VALUE)
+    app.find_element(By.ID, "open-submit").click()
+    text_in(app, "offer-title", "issuer.example.com offers you a credential")
+    assert "Age credential" in app.find_element(By.ID, "offer-credentials").text
+    visible(app, "offer-code-field")
+    assert "Sent to you by email" in app.find_element(By.ID, "offer-code-hint").text
+    screenshot(app, "06-offer")
+    app.find_element(By.ID, "offer-dismiss").click()
+    visible(app, "credentials-empty")
+
     app.find_element(By.ID, "nav-history").click()
     visible(app, "history-empty")
     assert "Nothing shared yet" in app.find_element(By.ID, "history-empty").text
-    screenshot(app, "05-history-empty")
+    screenshot(app, "07-history-empty")
 
     # Backup: saved as a new file in the backup folder.
     app.find_element(By.ID, "nav-backup").click()
@@ -136,7 +182,7 @@ def test_create_a_wallet_see_it_empty_back_it_up_lock_and_unlock(app):
     backups = list((HOME / "backups").glob("disclose-wallet-backup-*.backup"))
     assert len(backups) == 1, backups
     assert backups[0].name in result.text
-    screenshot(app, "06-backup-saved")
+    screenshot(app, "08-backup-saved")
 
     # Settings: auto-lock after one minute.
     app.find_element(By.ID, "nav-settings").click()
@@ -144,20 +190,20 @@ def test_create_a_wallet_see_it_empty_back_it_up_lock_and_unlock(app):
     Select(app.find_element(By.ID, "auto-lock")).select_by_value("1")
     app.find_element(By.ID, "settings-submit").click()
     text_in(app, "settings-result", "1 minute")
-    screenshot(app, "07-settings")
+    screenshot(app, "09-settings")
 
     # Lock now, then a wrong and a right passphrase.
     app.find_element(By.ID, "lock-now").click()
     visible(app, "screen-unlock")
     text_in(app, "unlock-notice", "Your wallet is locked.")
     assert focused_id(app) == "unlock-passphrase"
-    screenshot(app, "08-locked")
+    screenshot(app, "10-locked")
 
     type_into(app, "unlock-passphrase", "violet kettle orbit meadows" + Keys.ENTER)
     text_in(app, "unlock-error", "doesn't open it")
-    screenshot(app, "09-unlock-wrong-passphrase")
+    screenshot(app, "11-unlock-wrong-passphrase")
 
     type_into(app, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
     visible(app, "screen-wallet")
     visible(app, "credentials-empty")
-    screenshot(app, "10-unlocked")
+    screenshot(app, "12-unlocked")
