@@ -72,7 +72,7 @@ use serde_json::{Map, Value};
 pub use disclosure::{Disclosure, HashAlg, RESERVED_CLAIM_NAMES};
 pub use holder::{SdJwt, add_key_binding};
 pub use issuer::{Decoys, IssueOptions, IssuedSdJwt, issue};
-pub use json::{JsonForm, JsonSdJwt, JsonSigner, issue_json, verify_json};
+pub use json::{JsonForm, JsonSdJwt, JsonSigner, MAX_JSON_SIGNATURES, issue_json, verify_json};
 pub use path::{ClaimPath, PathElement};
 pub use verifier::{
     IssuerKey, KeyBindingPolicy, Profile, SdJwtVerification, VerifyOptions, verify,

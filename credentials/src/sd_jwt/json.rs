@@ -20,6 +20,12 @@ use crate::base64url;
 use crate::jose::sign_compact;
 use crate::keys::Signer;
 
+/// Most signatures accepted in the general JSON serialization. Every signature is verified
+/// with all the rules, the processing of every disclosure included, so the work grows with
+/// signatures times disclosures: the bound keeps it linear in the input (an SD-JWT has one
+/// issuer; a few signatures cover key rotation). A bound on untrusted input, not a spec rule.
+pub const MAX_JSON_SIGNATURES: usize = 8;
+
 const DISCLOSURES: &str = "disclosures";
 const KB_JWT: &str = "kb_jwt";
 
@@ -73,7 +79,7 @@ pub struct JsonSigner<'a> {
 }
 
 /// Issues an SD-JWT in the JSON serialization: [`JsonForm::Flattened`] takes exactly one
-/// signer, [`JsonForm::General`] one or more, each signing the same payload. `options.kid`
+/// signer, [`JsonForm::General`] one to [`MAX_JSON_SIGNATURES`], each signing the same payload. `options.kid`
 /// must be unset (each signer has its own).
 pub fn issue_json<R: RngCore + CryptoRng + ?Sized>(
     payload: Map<String, Value>,
@@ -85,7 +91,7 @@ pub fn issue_json<R: RngCore + CryptoRng + ?Sized>(
 ) -> Result<JsonSdJwt, SdJwtError> {
     let count_ok = match form {
         JsonForm::Flattened => signers.len() == 1,
-        JsonForm::General => !signers.is_empty(),
+        JsonForm::General => !signers.is_empty() && signers.len() <= MAX_JSON_SIGNATURES,
     };
     if !count_ok || options.kid.is_some() || options.extra_header.contains_key("kid") {
         return Err(SdJwtError::ReservedHeaderParameter);
@@ -143,6 +149,7 @@ impl JsonSdJwt {
             match top.get("signatures") {
                 Some(Value::Array(list)) => {
                     if list.is_empty()
+                        || list.len() > MAX_JSON_SIGNATURES
                         || ["protected", "signature", "header"]
                             .iter()
                             .any(|m| top.contains_key(*m))

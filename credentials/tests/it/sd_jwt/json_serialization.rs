@@ -3,8 +3,8 @@
 use credentials::keys::{Ed25519SigningKey, Signer};
 use credentials::report::FailureCode;
 use credentials::sd_jwt::{
-    IssueOptions, IssuerKey, JsonForm, JsonSdJwt, JsonSigner, SdJwtError, VerifyOptions,
-    add_key_binding, issue_json, verify_json,
+    IssueOptions, IssuerKey, JsonForm, JsonSdJwt, JsonSigner, MAX_JSON_SIGNATURES, SdJwtError,
+    VerifyOptions, add_key_binding, issue_json, verify_json,
 };
 use serde_json::{Value, json};
 
@@ -226,4 +226,29 @@ fn malformed_json_serializations_are_rejected() {
         .unwrap_err(),
         SdJwtError::ReservedHeaderParameter
     );
+}
+
+#[test]
+fn rule_json_signature_count_is_bounded() {
+    // Each signature is verified with every rule, disclosures included: an unbounded
+    // `signatures` array multiplies the work on the disclosures (hundreds of copied
+    // signatures over thousands of disclosures took most of a minute). More than
+    // MAX_JSON_SIGNATURES is refused before any of it.
+    let mut top: Value = serde_json::from_str(&bound(JsonForm::General).to_json()).unwrap();
+    let copy = json!({
+        "protected": top["signatures"][1]["protected"],
+        "signature": top["signatures"][1]["signature"],
+    });
+    let signatures = top["signatures"].as_array_mut().unwrap();
+    while signatures.len() < MAX_JSON_SIGNATURES {
+        signatures.push(copy.clone());
+    }
+    assert!(JsonSdJwt::parse(&top.to_string()).is_ok());
+    assert_eq!(codes(&top.to_string()), vec![]);
+    top["signatures"].as_array_mut().unwrap().push(copy);
+    assert_eq!(
+        JsonSdJwt::parse(&top.to_string()),
+        Err(SdJwtError::Malformed)
+    );
+    assert_eq!(codes(&top.to_string()), vec![FailureCode::Malformed]);
 }
