@@ -253,13 +253,22 @@
     if (!input.value) { error.textContent = 'Enter your passphrase.'; input.focus(); return; }
     const button = $('unlock-submit');
     await busy(button, async () => {
-      button.textContent = 'Unlocking…';
+      let wait = 0;
+      try { wait = (await call('app_status')).unlock_wait_seconds; } catch (_) { /* unlock will say */ }
+      button.textContent = wait > 0 ? 'Checking… (after a short wait of ' + wait + ' s)' : 'Unlocking…';
       try {
         await call('unlock', { passphrase: input.value });
         clearForm($('unlock-form'));
         await openWallet();
       } catch (e) {
-        error.textContent = e.message;
+        let message = e.message;
+        if (e.code === 'wrong_passphrase') {
+          try {
+            const next = (await call('app_status')).unlock_wait_seconds;
+            if (next > 0) message += ' For your safety, the next try waits ' + next + (next === 1 ? ' second.' : ' seconds.');
+          } catch (_) { /* the message alone is enough */ }
+        }
+        error.textContent = message;
         input.select();
         input.focus();
       }

@@ -41,14 +41,27 @@ pub struct AppStatus {
     pub auto_lock_minutes: u32,
     /// The limits that may be chosen.
     pub auto_lock_choices: Vec<u32>,
+    /// How long the next unlock attempt will wait, in whole seconds (rounded up), after
+    /// recent wrong passphrases; 0 when unlocked or with no recent failures.
+    pub unlock_wait_seconds: u64,
 }
 
 fn status(session: &Session) -> AppStatus {
+    let config = session.config();
+    let vault_exists = config.vault_path.exists();
+    let unlocked = session.is_unlocked();
+    let unlock_wait_seconds = if vault_exists && !unlocked {
+        let wait = Wallet::unlock_delay(&config.vault_path, &config.vault);
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    } else {
+        0
+    };
     AppStatus {
-        vault_exists: session.config().vault_path.exists(),
-        unlocked: session.is_unlocked(),
+        vault_exists,
+        unlocked,
         auto_lock_minutes: session.settings().auto_lock_minutes,
         auto_lock_choices: AUTO_LOCK_CHOICES.to_vec(),
+        unlock_wait_seconds,
     }
 }
 

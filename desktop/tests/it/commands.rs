@@ -148,6 +148,46 @@ fn first_run_creates_a_vault_then_lock_and_unlock() {
 }
 
 #[test]
+fn after_a_wrong_passphrase_the_app_knows_how_long_the_next_try_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = VaultConfig {
+        throttle: wallet::Throttle {
+            base: Duration::from_millis(1500),
+            max: Duration::from_secs(60),
+        },
+        ..VaultConfig::insecure_for_tests()
+    };
+    let app = TestApp::with_vault_config(dir.path(), vault);
+    app.create();
+    assert_eq!(
+        app.call("app_status", json!({})).unwrap()["unlock_wait_seconds"],
+        0
+    );
+    app.call("lock", json!({})).unwrap();
+    assert_eq!(
+        app.call("app_status", json!({})).unwrap()["unlock_wait_seconds"],
+        0
+    );
+    // The first wrong try is not delayed; the next one would wait 1.5 s, shown as 2.
+    assert_eq!(
+        app.error_code("unlock", json!({"passphrase": BACKUP_PASSPHRASE})),
+        "wrong_passphrase"
+    );
+    assert_eq!(
+        app.call("app_status", json!({})).unwrap()["unlock_wait_seconds"],
+        2
+    );
+    // The right passphrase (after the wait) resets it.
+    app.call("unlock", json!({"passphrase": PASSPHRASE}))
+        .unwrap();
+    app.call("lock", json!({})).unwrap();
+    assert_eq!(
+        app.call("app_status", json!({})).unwrap()["unlock_wait_seconds"],
+        0
+    );
+}
+
+#[test]
 fn the_wallet_locks_itself_after_the_configured_inactivity() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());

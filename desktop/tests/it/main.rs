@@ -71,13 +71,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new(dir: &Path) -> Self {
+        Self::with_vault_config(dir, VaultConfig::insecure_for_tests())
+    }
+
+    pub fn with_vault_config(dir: &Path, vault: VaultConfig) -> Self {
         let clock = ManualClock::new("2026-06-01T12:00:00Z");
         let config = AppConfig {
             vault_path: dir.join("wallet").join("wallet.vault"),
             settings_path: dir.join("wallet").join("desktop-settings.json"),
             backup_dir: dir.join("backups"),
-            // Tiny KDF cost so tests are quick; the commands are the same.
-            vault: VaultConfig::insecure_for_tests(),
+            // Tiny KDF cost so tests are quick (by default); the commands are the same.
+            vault,
             clock: clock.clone(),
             // https only, as in real use.
             network: NetworkPolicy::default(),
