@@ -43,18 +43,19 @@ pub struct QueryParams<T>(pub T);
 /// The router over `state`.
 pub fn app(state: AppState) -> Router {
     let limits = state.config().limits.clone();
-    let mut router = Router::new()
+    // A public URL with a path (`https://host/tenant`) is served under that path; its
+    // metadata lives at the host's well-known locations with the path appended
+    // (OpenID4VCI section 12.2.2, RFC 8414 section 3).
+    let prefix = state
+        .config()
+        .public_url
+        .path()
+        .trim_end_matches('/')
+        .to_owned();
+    let mut api = Router::new()
         // Public
         .route("/health", get(public::health))
         .route("/openapi.json", get(public::openapi))
-        .route(
-            "/.well-known/openid-credential-issuer",
-            get(oid4vci::issuer_metadata),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(oid4vci::authorization_server_metadata),
-        )
         .route("/vct/{id}", get(public::type_metadata))
         .route("/status/token/{list}", get(public::token_status_list))
         .route(
@@ -91,9 +92,29 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/credentials/{id}/unsuspend", post(admin::unsuspend))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/status-lists", get(admin::status_lists));
-    if let Some(path) = state.did_mode().did_json_path() {
-        router = router.route(&path, get(public::did_document));
+    if state.did_mode().did_json_path().is_some() {
+        // did:web: `/.well-known/did.json` for an origin, `<path>/did.json` under a path.
+        let relative = if prefix.is_empty() {
+            "/.well-known/did.json"
+        } else {
+            "/did.json"
+        };
+        api = api.route(relative, get(public::did_document));
     }
+    let well_known = Router::new()
+        .route(
+            &format!("/.well-known/openid-credential-issuer{prefix}"),
+            get(oid4vci::issuer_metadata),
+        )
+        .route(
+            &format!("/.well-known/oauth-authorization-server{prefix}"),
+            get(oid4vci::authorization_server_metadata),
+        );
+    let router = if prefix.is_empty() {
+        api.merge(well_known)
+    } else {
+        well_known.nest(&prefix, api)
+    };
     router
         .fallback(public::not_found)
         .method_not_allowed_fallback(public::method_not_allowed)

@@ -527,3 +527,45 @@ async fn es256_holder_keys_are_accepted_and_bound() {
     .unwrap();
     assert_eq!(v.holder_key().unwrap(), &holder.public_key());
 }
+
+#[tokio::test]
+async fn a_public_url_with_a_path_is_served_under_it() {
+    let issuer = TestIssuer::with(|c| {
+        c.public_url = url::Url::parse("http://issuer.test/tenant-a").unwrap()
+    });
+    let m = issuer
+        .get("/.well-known/openid-credential-issuer/tenant-a", None)
+        .await;
+    assert_eq!(m.status, StatusCode::OK, "{}", m.text());
+    let m = m.json();
+    assert_eq!(m["credential_issuer"], "http://issuer.test/tenant-a");
+    assert_eq!(
+        m["credential_endpoint"],
+        "http://issuer.test/tenant-a/credential"
+    );
+    let a = issuer
+        .get("/.well-known/oauth-authorization-server/tenant-a", None)
+        .await
+        .json();
+    assert_eq!(a["token_endpoint"], "http://issuer.test/tenant-a/token");
+    assert_eq!(
+        issuer.get("/tenant-a/health", None).await.status,
+        StatusCode::OK
+    );
+    issuer
+        .get("/health", None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    let r = issuer
+        .call(request(Method::POST, "/tenant-a/nonce", None, None))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // did:web under a path: did:web:host:path, document at <path>/did.json.
+    let web = TestIssuer::with(|c| {
+        c.public_url = url::Url::parse("https://issuer.example/tenant-a").unwrap()
+    });
+    assert_eq!(web.did(), "did:web:issuer.example:tenant-a");
+    let doc = web.get("/tenant-a/did.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.json()["id"], "did:web:issuer.example:tenant-a");
+}
