@@ -392,6 +392,14 @@ pub async fn response(
                         .collect(),
                     Vec::new(),
                 ),
+                Ok(Err(rejected)) if is_spent_nonce(&rejected) => {
+                    // Another response to this request got here first (or it expired): this
+                    // one must not overwrite that outcome.
+                    return Err(oauth_error(
+                        "invalid_request",
+                        "the request was already answered or has expired",
+                    ));
+                }
                 Ok(Err(rejected)) => (
                     Vec::new(),
                     rejected.failed_checks.iter().map(check_view).collect(),
@@ -444,6 +452,16 @@ pub async fn response(
             &format!("presentation rejected: {codes_text}"),
         ))
     }
+}
+
+/// The response was refused only because the request's nonce is no longer available.
+fn is_spent_nonce(rejected: &crate::pipeline::Rejected) -> bool {
+    matches!(
+        rejected.failed_checks.as_slice(),
+        [only] if only.credential.is_none()
+            && only.check == credentials::Check::Nonce
+            && only.code == credentials::FailureCode::NonceMismatch
+    )
 }
 
 fn check_view(c: &crate::pipeline::FailedCheck) -> CheckView {

@@ -1046,3 +1046,53 @@ async fn every_path_of_the_openapi_document_is_routed() {
         }
     }
 }
+
+#[tokio::test]
+async fn concurrent_duplicate_responses_cannot_overwrite_the_outcome() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, stop) = spawn(&w, dir.path()).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/presentation-requests"))
+        .bearer_auth(TOKEN)
+        .json(&create_body(&w))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = holder::fetch_request(&http, created["request_uri"].as_str().unwrap()).await;
+    let answer = holder::answer_sd_jwt(&w, &request, &w.default_sd_jwt_vc(), &w.holder.key);
+    let posts: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, request, answer) = (http.clone(), request.clone(), answer.clone());
+            tokio::spawn(async move {
+                holder::post(&http, &request, &answer)
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for p in posts {
+        statuses.push(p.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![200, 400, 400, 400]);
+    let view: Value = http
+        .get(format!(
+            "{base}/presentation-requests/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["state"], "verified");
+    let _ = stop.send(());
+}
