@@ -501,3 +501,62 @@ async fn audit_log_is_hash_chained_and_records_admin_actions_and_issuance() {
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
 }
+
+/// Tampering with the stored audit log (outside the service) is reported by the API.
+#[tokio::test]
+async fn a_changed_or_deleted_audit_entry_is_reported_through_the_api() {
+    use redb::{ReadableDatabase as _, TableDefinition};
+    const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+    for deletion in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), PUBLIC_URL);
+        {
+            let state = issuer::AppState::open(c.clone(), issuer::system_clock()).unwrap();
+            let router = issuer::app(state);
+            for _ in 0..3 {
+                let r = call(
+                    &router,
+                    request(
+                        Method::POST,
+                        "/admin/tokens",
+                        Some(ADMIN),
+                        Some(json!({"role": "operator"})),
+                    ),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::CREATED);
+            }
+        }
+        {
+            let db = redb::Database::open(issuer::store::RedbStore::path(&c.data_dir)).unwrap();
+            let entry: serde_json::Value = {
+                let r = db.begin_read().unwrap();
+                let t = r.open_table(AUDIT).unwrap();
+                serde_json::from_slice(t.get(3).unwrap().unwrap().value()).unwrap()
+            };
+            let w = db.begin_write().unwrap();
+            {
+                let mut t = w.open_table(AUDIT).unwrap();
+                if deletion {
+                    t.remove(3).unwrap();
+                } else {
+                    let mut changed = entry.clone();
+                    changed["actor"] = json!("someone-else");
+                    t.insert(3, serde_json::to_vec(&changed).unwrap().as_slice())
+                        .unwrap();
+                }
+            }
+            w.commit().unwrap();
+        }
+        let state = issuer::AppState::open(c, issuer::system_clock()).unwrap();
+        let audit = call(
+            &issuer::app(state),
+            request(Method::GET, "/admin/audit", Some(ADMIN), None),
+        )
+        .await
+        .json();
+        assert_eq!(audit["chain_valid"], false, "deletion={deletion}");
+        let error = audit["chain_error"].as_str().unwrap();
+        assert!(error.contains('3'), "{error}");
+    }
+}
