@@ -215,3 +215,62 @@ impl RequestStore {
         Ok(removed_keys.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, expires_at: i64) -> RequestRecord {
+        RequestRecord {
+            id: id.into(),
+            key: format!("key-{id}"),
+            state: RequestState::Pending,
+            created_at: 0,
+            expires_at,
+            nonce: "n".into(),
+            oauth_state: "s".into(),
+            dcql_query: Value::Null,
+            policy: Policy::trusting(vec!["did:key:z6Mk".into()]),
+            fetched: false,
+            credentials: Vec::new(),
+            failed_checks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn transitions_apply_once_and_purge_removes_old_records_with_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RequestStore::new(Arc::new(
+            Database::create(dir.path().join("s.redb")).unwrap(),
+        ))
+        .unwrap();
+        store.insert(&record("old", 100)).unwrap();
+        store.insert(&record("new", 10_000)).unwrap();
+        let pending = |r: &RequestRecord| r.state == RequestState::Pending;
+        let verify = |r: &mut RequestRecord| r.state = RequestState::Verified;
+        assert_eq!(
+            store.update("new", pending, verify).unwrap(),
+            Transition::Done
+        );
+        assert_eq!(
+            store.update("new", pending, verify).unwrap(),
+            Transition::Refused
+        );
+        assert_eq!(
+            store.update("none", pending, verify).unwrap(),
+            Transition::NotFound
+        );
+        assert_eq!(
+            store.get("old").unwrap().unwrap().effective_state(99),
+            RequestState::Pending
+        );
+        assert_eq!(
+            store.get("old").unwrap().unwrap().effective_state(100),
+            RequestState::Expired
+        );
+        assert_eq!(store.purge(1000, 500).unwrap(), 1);
+        assert!(store.get("old").unwrap().is_none());
+        assert!(store.id_for_key("key-old").unwrap().is_none());
+        assert_eq!(store.id_for_key("key-new").unwrap().as_deref(), Some("new"));
+    }
+}

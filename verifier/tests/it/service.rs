@@ -361,6 +361,18 @@ async fn full_openid4vp_flow_on_a_real_socket_with_events() {
     );
     assert_eq!(view["failed_checks"], json!([]));
 
+    // The outcome page without script says the same.
+    let page = http
+        .get(format!("{base}/outcome/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Over 21: yes. Issued by Example DMV. Nothing else was shared."));
+    assert!(page.contains("data-state=\"verified\""));
+
     // The same response again: refused, and the outcome does not change.
     let resp = holder::post(&http, &request, &answer).await;
     assert_eq!(resp.status(), 400);
