@@ -447,6 +447,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// All hashed admin tokens.
     fn admin_tokens(&self) -> Result<Vec<([u8; 32], TokenRecord)>, StoreError>;
+    /// Deletes the token with public id `id`.
+    fn delete_admin_token(&self, id: &str, audit: AuditDraft, now: i64) -> Result<(), StoreError>;
 
     /// Creates (`replace = false`, refusing an existing id) or replaces a credential type.
     fn put_credential_type(
@@ -779,6 +781,25 @@ impl Store for RedbStore {
             out.push((hash, decode(v.value())?));
         }
         Ok(out)
+    }
+
+    fn delete_admin_token(&self, id: &str, audit: AuditDraft, now: i64) -> Result<(), StoreError> {
+        with_write(&self.db, |txn| {
+            let mut t = txn.open_table(TOKENS)?;
+            let mut found = None;
+            for item in t.iter()? {
+                let (k, v) = item?;
+                let record: TokenRecord = decode(v.value())?;
+                if record.id == id {
+                    found = Some(k.value().to_vec());
+                }
+            }
+            let key = found.ok_or(StoreError::NotFound)?;
+            t.remove(key.as_slice())?;
+            drop(t);
+            append_audit_in(txn, audit, now)?;
+            Ok(())
+        })
     }
 
     fn put_credential_type(

@@ -85,6 +85,35 @@ pub async fn create_token(
     Ok(no_store((StatusCode::CREATED, Json(body)).into_response()))
 }
 
+/// `GET /admin/tokens` (admin): ids, roles, labels; never the tokens or their hashes.
+pub async fn list_tokens(
+    auth: AdminAuth,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, AppError> {
+    auth.require_admin()?;
+    let tokens = state.blocking(|s| s.admin_tokens()).await?;
+    let list: Vec<Value> = tokens
+        .into_iter()
+        .map(|(_, r)| json!({ "id": r.id, "role": r.role, "label": r.label, "created_at": r.created_at }))
+        .collect();
+    Ok(Json(json!({ "tokens": list })))
+}
+
+/// `DELETE /admin/tokens/{id}` (admin): revokes a stored token at once.
+pub async fn delete_token(
+    auth: AdminAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    auth.require_admin()?;
+    let now = state.now();
+    let audit = AuditDraft::new(auth.actor, "token.delete", Some(id.clone()));
+    state
+        .blocking(move |s| s.delete_admin_token(&id, audit, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn type_json(t: &CredentialType) -> Value {
     let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
     let ids: Vec<String> = t.formats.iter().map(|f| t.configuration_id(f)).collect();

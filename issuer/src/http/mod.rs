@@ -18,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -72,7 +72,11 @@ pub fn app(state: AppState) -> Router {
         // Admin
         .route("/admin/identity", get(admin::identity))
         .route("/admin/keys/rotate", post(admin::rotate_key))
-        .route("/admin/tokens", post(admin::create_token))
+        .route(
+            "/admin/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route("/admin/tokens/{id}", delete(admin::delete_token))
         .route(
             "/admin/credential-types",
             get(admin::list_types).post(admin::create_type),

@@ -560,3 +560,68 @@ async fn a_changed_or_deleted_audit_entry_is_reported_through_the_api() {
         assert!(error.contains('3'), "{error}");
     }
 }
+
+#[tokio::test]
+async fn stored_tokens_can_be_listed_and_revoked() {
+    let issuer = TestIssuer::new();
+    let created = issuer
+        .admin_post(
+            "/admin/tokens",
+            json!({"role": "operator", "label": "desk"}),
+        )
+        .await
+        .json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        issuer.get("/admin/credentials", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    let list = issuer.admin_get("/admin/tokens").await;
+    assert_eq!(list.json()["tokens"][0]["id"], id.as_str());
+    assert!(!list.text().contains(&token));
+    // Operators cannot list or revoke tokens.
+    issuer
+        .get("/admin/tokens", Some(&token))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/tokens/{id}"),
+            Some(&token),
+            None,
+        ))
+        .await;
+    r.assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/tokens/{id}"),
+            Some(ADMIN),
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    issuer
+        .get("/admin/credentials", Some(&token))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/tokens/{id}"),
+            Some(ADMIN),
+            None,
+        ))
+        .await;
+    r.assert_error(StatusCode::NOT_FOUND, "not_found");
+    let audit = issuer.admin_get("/admin/audit").await.json();
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "token.delete")
+    );
+}
