@@ -1,19 +1,22 @@
 """End to end: the real app in a real window (WebKitGTK under Xvfb), driven through
 WebDriver (tauri-driver + WebKitWebDriver), as a person would use it.
 
-Started by desktop/scripts/test-desktop, which provides:
-  DISCLOSE_E2E_APP        the disclose-wallet binary
-  DISCLOSE_E2E_DRIVER     the tauri-driver URL (http://127.0.0.1:PORT)
-  DISCLOSE_E2E_HOME       a fresh folder for the wallet and backups (the driver was started
-                          with WALLET_VAULT and DISCLOSE_BACKUP_DIR inside it)
-  DISCLOSE_E2E_ARTIFACTS  where screenshots go
+Started by desktop/scripts/test-desktop (with DISPLAY set to its Xvfb), which provides:
+  DISCLOSE_E2E_APP           the disclose-wallet binary
+  DISCLOSE_E2E_TAURI_DRIVER  the tauri-driver binary
+  DISCLOSE_E2E_ARTIFACTS     where screenshots go
 
-Each screen is saved as a PNG so a person can look at what the app shows.
+Each app runs with its own fresh wallet folder (WALLET_VAULT and DISCLOSE_BACKUP_DIR in a
+temporary directory), through its own tauri-driver on free ports. Each screen is saved as a
+PNG so a person can look at what the app shows.
 """
 
 import json
 import os
 import pathlib
+import socket
+import subprocess
+import time
 import urllib.parse
 
 import pytest
@@ -21,6 +24,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -54,21 +58,68 @@ OFFER_BY_VALUE = (
 WAIT = 60
 
 APP = os.environ["DISCLOSE_E2E_APP"]
-DRIVER = os.environ["DISCLOSE_E2E_DRIVER"]
-HOME = pathlib.Path(os.environ["DISCLOSE_E2E_HOME"])
+TAURI_DRIVER = os.environ["DISCLOSE_E2E_TAURI_DRIVER"]
 ARTIFACTS = pathlib.Path(os.environ["DISCLOSE_E2E_ARTIFACTS"])
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
-def app():
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": APP})
-    driver = webdriver.Remote(command_executor=DRIVER, options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def launch(tmp_path):
+    """Starts the app with a fresh wallet folder under `home`; returns the WebDriver."""
+    started = []
+
+    def start(home):
+        home.mkdir(parents=True, exist_ok=True)
+        port, native_port = free_port(), free_port()
+        env = dict(
+            os.environ,
+            WALLET_VAULT=str(home / "wallet" / "wallet.vault"),
+            DISCLOSE_BACKUP_DIR=str(home / "backups"),
+        )
+        log = open(ARTIFACTS / f"tauri-driver-{home.name}.log", "w")
+        driver_process = subprocess.Popen(
+            [TAURI_DRIVER, "--port", str(port), "--native-port", str(native_port),
+             "--native-driver", "/usr/bin/WebKitWebDriver"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        started.append((None, driver_process, log))
+        # Both tauri-driver and the WebKitWebDriver it starts must be listening.
+        deadline = time.monotonic() + WAIT
+        for listening in (port, native_port):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", listening), 0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or driver_process.poll() is not None:
+                        raise RuntimeError("tauri-driver did not start; see " + log.name)
+                    time.sleep(0.1)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": APP})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        # The app runs on this machine: give file inputs local paths (WebDriver "element send
+        # keys" on a file input), not Selenium Grid's upload endpoint, which WebKitWebDriver
+        # does not have.
+        driver.file_detector = UselessFileDetector()
+        started[-1] = (driver, driver_process, log)
+        return driver
+
+    yield start
+    for driver, driver_process, log in reversed(started):
+        if driver is not None:
+            driver.quit()
+        driver_process.terminate()
+        try:
+            driver_process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            driver_process.kill()
+        log.close()
 
 
 def wait(driver):
@@ -107,7 +158,9 @@ def type_into(driver, element_id, text):
     return field
 
 
-def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(app):
+def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(launch, tmp_path):
+    home = tmp_path / "first"
+    app = launch(home)
     # First run: nothing on this computer yet.
     visible(app, "screen-welcome")
     assert app.find_element(By.ID, "welcome-title").text == "Welcome to Disclose Wallet"
@@ -125,7 +178,7 @@ def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(a
     type_into(app, "create-confirm", "password1")
     app.find_element(By.ID, "create-submit").click()
     text_in(app, "create-error", "too easy to guess")
-    assert not (HOME / "wallet" / "wallet.vault").exists()
+    assert not (home / "wallet" / "wallet.vault").exists()
 
     type_into(app, "create-passphrase", PASSPHRASE)
     wait(app).until(
@@ -141,7 +194,7 @@ def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(a
     visible(app, "credentials-empty")
     assert "No credentials yet" in app.find_element(By.ID, "credentials-empty").text
     assert app.find_elements(By.CSS_SELECTOR, "#credential-list li") == []
-    assert (HOME / "wallet" / "wallet.vault").exists()
+    assert (home / "wallet" / "wallet.vault").exists()
     assert focused_id(app) == "credentials-title"
     screenshot(app, "04-credentials-empty")
 
@@ -179,7 +232,7 @@ def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(a
     app.find_element(By.ID, "backup-submit").click()
     result = visible(app, "backup-result")
     assert "Backup saved" in result.text
-    backups = list((HOME / "backups").glob("disclose-wallet-backup-*.backup"))
+    backups = list((home / "backups").glob("disclose-wallet-backup-*.backup"))
     assert len(backups) == 1, backups
     assert backups[0].name in result.text
     screenshot(app, "08-backup-saved")
@@ -207,3 +260,49 @@ def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(a
     visible(app, "screen-wallet")
     visible(app, "credentials-empty")
     screenshot(app, "12-unlocked")
+
+
+def test_restore_a_backup_on_another_computer(launch, tmp_path):
+    # A wallet with a backup on the first "computer".
+    first = launch(tmp_path / "one")
+    visible(first, "screen-welcome")
+    first.find_element(By.ID, "welcome-create").click()
+    type_into(first, "create-passphrase", PASSPHRASE)
+    type_into(first, "create-confirm", PASSPHRASE)
+    first.find_element(By.ID, "create-submit").click()
+    visible(first, "screen-wallet")
+    first.find_element(By.ID, "nav-backup").click()
+    type_into(first, "backup-passphrase", BACKUP_PASSPHRASE)
+    type_into(first, "backup-confirm", BACKUP_PASSPHRASE)
+    first.find_element(By.ID, "backup-submit").click()
+    visible(first, "backup-result")
+    (backup,) = list((tmp_path / "one" / "backups").glob("*.backup"))
+
+    # The second "computer" has no wallet: restore it there under a new passphrase.
+    second = launch(tmp_path / "two")
+    visible(second, "screen-welcome")
+    second.find_element(By.ID, "welcome-restore").click()
+    visible(second, "screen-restore")
+    second.find_element(By.ID, "restore-file").send_keys(str(backup))
+    type_into(second, "restore-backup-passphrase", "not the backup passphrase")
+    type_into(second, "restore-passphrase", "saffron pylon whistle ember")
+    type_into(second, "restore-confirm", "saffron pylon whistle ember")
+    second.find_element(By.ID, "restore-submit").click()
+    text_in(second, "restore-error", "backup passphrase does not open this backup")
+    assert not (tmp_path / "two" / "wallet" / "wallet.vault").exists()
+    screenshot(second, "13-restore-wrong-backup-passphrase")
+
+    type_into(second, "restore-backup-passphrase", BACKUP_PASSPHRASE)
+    second.find_element(By.ID, "restore-submit").click()
+    visible(second, "screen-wallet")
+    visible(second, "credentials-empty")
+    assert (tmp_path / "two" / "wallet" / "wallet.vault").exists()
+    screenshot(second, "14-restored")
+
+    # The restored wallet opens with the new passphrase, not the old one.
+    second.find_element(By.ID, "lock-now").click()
+    visible(second, "screen-unlock")
+    type_into(second, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
+    text_in(second, "unlock-error", "doesn't open it")
+    type_into(second, "unlock-passphrase", "saffron pylon whistle ember" + Keys.ENTER)
+    visible(second, "screen-wallet")
