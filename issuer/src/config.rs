@@ -227,6 +227,12 @@ pub struct ServeArgs {
     /// Maximum number of requests handled concurrently.
     #[arg(long, default_value_t = 256)]
     pub max_concurrency: usize,
+    /// Requests per client address per minute to the token and nonce endpoints.
+    #[arg(long, default_value_t = 60)]
+    pub token_requests_per_minute: u32,
+    /// Failed admin authentications per client address per minute before `429`.
+    #[arg(long, default_value_t = 10)]
+    pub auth_failures_per_minute: u32,
     /// Entries per status list (at least 131072).
     #[arg(long, default_value_t = 131_072)]
     pub status_list_size: u64,
@@ -289,6 +295,8 @@ impl ServeArgs {
         config.limits.body_bytes = self.max_body_bytes;
         config.limits.request_timeout = Duration::from_secs(self.request_timeout_secs);
         config.limits.concurrency = self.max_concurrency;
+        config.limits.token_requests_per_minute = self.token_requests_per_minute;
+        config.limits.auth_failures_per_minute = self.auth_failures_per_minute;
         config.status_list_size = self.status_list_size;
         config.offer_ttl = Duration::from_secs(self.offer_ttl_secs);
         config.demo_offer = self.demo;
