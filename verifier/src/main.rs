@@ -21,7 +21,8 @@ enum Command {
     /// Run the HTTP service: OpenID4VP request_uri/direct_post, presentation request state
     /// and events, VC-API verify endpoints, the relying-party page at `/`, `/health` and
     /// `/openapi.json`. Management endpoints need `Authorization: Bearer
-    /// $VERIFIER_ADMIN_TOKEN`; the service refuses to start without it.
+    /// $VERIFIER_ADMIN_TOKEN` (environment variable, at least 16 characters); the service
+    /// refuses to start without it.
     Serve(ServeArgs),
 }
 
@@ -38,14 +39,6 @@ struct ServeArgs {
     /// are built from it. Defaults to `http://<listen>`.
     #[arg(long)]
     public_url: Option<url::Url>,
-    /// The management bearer token. Read from the environment only, never from a flag.
-    #[arg(
-        long = "admin-token-from-env-only",
-        env = "VERIFIER_ADMIN_TOKEN",
-        hide = true,
-        hide_env_values = true
-    )]
-    admin_token: Option<String>,
     /// The relying-party scenario as a JSON file (`title`, `prompt`, `dcql_query`, `policy`,
     /// `claim_labels`, `issuer_names`). Without it: the liquor-store demo asking only for
     /// `age_over_21`, trusting the `--trust-issuer` DIDs.
@@ -108,17 +101,14 @@ async fn serve() -> anyhow::Result<()> {
             .issuer_names
             .insert(did.to_owned(), name.to_owned());
     }
+    // The token comes from the environment only: never a flag, which `ps` would show.
+    let admin_token = std::env::var("VERIFIER_ADMIN_TOKEN").unwrap_or_default();
     let public_url = match args.public_url {
         Some(url) => url,
         None => url::Url::parse(&format!("http://{}", args.listen))
             .context("--listen is not host:port")?,
     };
-    let mut config = ServiceConfig::new(
-        args.data,
-        public_url,
-        args.admin_token.unwrap_or_default(),
-        scenario,
-    );
+    let mut config = ServiceConfig::new(args.data, public_url, admin_token, scenario);
     config.request_ttl = chrono::TimeDelta::seconds(i64::from(args.request_ttl_secs));
     config.rate_limit_per_minute = args.rate_limit;
     config.dangerous_allow_loopback = args.dangerous_allow_loopback;

@@ -201,3 +201,46 @@ async fn status_lists_on_internal_addresses_are_not_fetched_without_the_dangerou
         server.await.unwrap().unwrap();
     }
 }
+
+#[test]
+fn binary_refuses_to_start_without_a_token_in_one_line() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trust-issuer",
+            "did:key:z6MkExample",
+            "--data",
+        ])
+        .arg(data.path())
+        .env_remove("VERIFIER_ADMIN_TOKEN")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("VERIFIER_ADMIN_TOKEN is not set"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "no backtrace: {stderr}");
+    // --help explains each option.
+    let help = Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for option in [
+        "--data",
+        "--listen",
+        "--public-url",
+        "--scenario",
+        "--trust-issuer",
+        "--dangerous-allow-loopback",
+    ] {
+        assert!(help.contains(option), "{option}");
+    }
+    assert!(help.contains("./data/verifier") && help.contains("127.0.0.1:8082"));
+}
