@@ -98,6 +98,10 @@ pub enum ReceiveError {
     /// The metadata is for another issuer than the offer's.
     #[error("the metadata belongs to another issuer")]
     IssuerMismatch,
+    /// The metadata points an endpoint to another origin than the server it describes
+    /// (which would receive the access token, proofs or pre-authorized code).
+    #[error("{0} is not on the origin of the server it belongs to")]
+    EndpointOrigin(&'static str),
     /// The offer names a configuration the issuer does not describe.
     #[error("unknown credential configuration {0}")]
     UnknownConfiguration(String),
@@ -312,6 +316,25 @@ fn url_member(
     check_url(text, policy).map_err(refused(name))
 }
 
+/// [`url_member`] for an endpoint of `owner` (a credential issuer or authorization server
+/// identifier): it must be on the owner's origin. OpenID4VCI 1.0 section 12.2.4 makes the
+/// credential and nonce endpoints the Credential Issuer's, RFC 8414 section 2 the token
+/// endpoint the authorization server's; an endpoint elsewhere would hand the access token,
+/// the proofs of possession or the pre-authorized code and `tx_code` to a third party.
+fn endpoint_of(
+    owner: &str,
+    map: &Map<String, Value>,
+    name: &'static str,
+    policy: NetworkPolicy,
+) -> Result<Url, ReceiveError> {
+    let url = url_member(map, name, policy)?;
+    let owner = Url::parse(owner).map_err(|_| ReceiveError::Malformed("issuer identifier"))?;
+    if url.origin() != owner.origin() {
+        return Err(ReceiveError::EndpointOrigin(name));
+    }
+    Ok(url)
+}
+
 /// What was stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Received {
@@ -365,9 +388,14 @@ pub async fn receive(
     if metadata.get("credential_issuer").and_then(Value::as_str) != Some(issuer_id.as_str()) {
         return Err(ReceiveError::IssuerMismatch);
     }
-    let credential_endpoint = url_member(&metadata, "credential_endpoint", policy)?;
+    let credential_endpoint = endpoint_of(&issuer_id, &metadata, "credential_endpoint", policy)?;
     let nonce_endpoint = match metadata.get("nonce_endpoint") {
-        Some(_) => Some(url_member(&metadata, "nonce_endpoint", policy)?),
+        Some(_) => Some(endpoint_of(
+            &issuer_id,
+            &metadata,
+            "nonce_endpoint",
+            policy,
+        )?),
         None => None,
     };
     let configurations = metadata
@@ -412,7 +440,12 @@ pub async fn receive(
     if as_metadata.get("issuer").and_then(Value::as_str) != Some(authorization_server.as_str()) {
         return Err(ReceiveError::IssuerMismatch);
     }
-    let token_endpoint = url_member(&as_metadata, "token_endpoint", policy)?;
+    let token_endpoint = endpoint_of(
+        &authorization_server,
+        &as_metadata,
+        "token_endpoint",
+        policy,
+    )?;
 
     // Token request (section 6.1).
     let mut form = vec![

@@ -37,6 +37,10 @@ pub struct FakeIssuer {
     /// The status value at the credential's index, if it has a status.
     status: Option<u8>,
     metadata_issuer: String,
+    /// Serves `credential_endpoint` and `nonce_endpoint` under this origin instead of `base`.
+    endpoint_base: Option<String>,
+    /// Serves `token_endpoint` under this origin instead of `base`.
+    token_endpoint_base: Option<String>,
     log: Mutex<Vec<String>>,
     nonces: Mutex<Vec<String>>,
 }
@@ -59,6 +63,8 @@ impl FakeIssuer {
             sign_with: None,
             status: None,
             metadata_issuer: base.to_owned(),
+            endpoint_base: None,
+            token_endpoint_base: None,
             log: Mutex::new(Vec::new()),
             nonces: Mutex::new(Vec::new()),
         }
@@ -190,11 +196,16 @@ impl FakeIssuer {
     ) -> HttpResponse {
         self.log.lock().unwrap().push(format!("{method} {path}"));
         let base = self.base.clone();
+        let endpoints = self.endpoint_base.clone().unwrap_or_else(|| base.clone());
+        let token_base = self
+            .token_endpoint_base
+            .clone()
+            .unwrap_or_else(|| base.clone());
         match (method, path) {
             ("GET", "/.well-known/openid-credential-issuer") => ok_json(json!({
                 "credential_issuer": self.metadata_issuer,
-                "credential_endpoint": format!("{base}/credential"),
-                "nonce_endpoint": format!("{base}/nonce"),
+                "credential_endpoint": format!("{endpoints}/credential"),
+                "nonce_endpoint": format!("{endpoints}/nonce"),
                 "credential_configurations_supported": {
                     "pid_sd_jwt": {"format": "dc+sd-jwt", "vct": PID},
                     "pid_ldp": {"format": "ldp_vc"},
@@ -203,7 +214,7 @@ impl FakeIssuer {
             })),
             ("GET", "/.well-known/oauth-authorization-server") => ok_json(json!({
                 "issuer": base,
-                "token_endpoint": format!("{base}/token"),
+                "token_endpoint": format!("{token_base}/token"),
             })),
             ("GET", "/offer/1") => ok_json(self.offer_json()),
             ("GET", "/status/1") => HttpResponse {
@@ -546,4 +557,46 @@ async fn a_data_integrity_credential_is_verified_and_bound_to_the_holder_did() {
     other.bind_to = Some(Ed25519SigningKey::from_seed(&[3; 32]).public_key());
     let err = run(&mut w, &other, &o, None).await.unwrap_err();
     assert!(matches!(err, ReceiveError::NotBoundToOurKey), "{err:?}");
+}
+
+/// OpenID4VCI 1.0 section 12.2.4 names the credential and nonce endpoints the *Credential
+/// Issuer's*, and RFC 8414 section 2 the token endpoint the authorization server's: metadata
+/// pointing them to another origin would send the access token, the proofs of possession
+/// or the pre-authorized code (with the tx_code) to a third party. Refused before the code is
+/// spent.
+#[tokio::test]
+async fn endpoints_on_another_origin_than_the_issuer_are_refused_before_the_code_is_spent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    for (credential_elsewhere, token_elsewhere, what) in [
+        (
+            Some("https://collector.example"),
+            None,
+            "credential_endpoint",
+        ),
+        (
+            Some("https://issuer.example:8443"),
+            None,
+            "credential_endpoint",
+        ),
+        (None, Some("https://collector.example"), "token_endpoint"),
+    ] {
+        let mut issuer = FakeIssuer::new();
+        issuer.tx_code = Some("493536".into());
+        issuer.endpoint_base = credential_elsewhere.map(str::to_owned);
+        issuer.token_endpoint_base = token_elsewhere.map(str::to_owned);
+        let o = offer(&issuer, &issuer.offer_uri()).await;
+        let err = run(&mut w, &issuer, &o, Some("493536")).await.unwrap_err();
+        assert!(
+            matches!(&err, ReceiveError::EndpointOrigin(w) if *w == what),
+            "{err:?}"
+        );
+        assert!(
+            !issuer.log().iter().any(|l| l.starts_with("POST")),
+            "sent to another origin: {:?}",
+            issuer.log()
+        );
+    }
+    assert!(w.credentials().is_empty());
+    assert!(w.holder_keys().is_empty());
 }
