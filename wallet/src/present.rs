@@ -553,7 +553,7 @@ fn plan_credential(
                 .map(display_path)
                 .collect();
             // Plain (always visible) claims about the holder.
-            let revealed = sd
+            let mut revealed: Vec<String> = sd
                 .unverified_payload()
                 .keys()
                 .filter(|k| !REGISTERED_CLAIMS.contains(&k.as_str()))
@@ -564,6 +564,28 @@ fn plan_credential(
                 })
                 .cloned()
                 .collect();
+            // A disclosure opened to reach a requested claim shows its plain members too
+            // (RFC 9901 section 7.2: the whole disclosed value): list every claim the
+            // verifier would see that was not asked for.
+            let presented = sd
+                .present(&requested)
+                .and_then(|text| SdJwt::parse(&text))
+                .map_err(|e| credential_error(record, e))?;
+            let mut leaves = Vec::new();
+            disclosed_leaves(
+                &disclosed_view(&presented),
+                &sd_jwt::ClaimPath::root(),
+                &mut leaves,
+            );
+            for leaf in leaves {
+                let Some(sd_jwt::PathElement::Key(top)) = leaf.elements().first() else {
+                    continue;
+                };
+                let listed = revealed.contains(top) || REGISTERED_CLAIMS.contains(&top.as_str());
+                if !listed && !requested.iter().any(|s| s.covers(&leaf)) {
+                    revealed.push(display_path(&leaf));
+                }
+            }
             (not_shared, revealed)
         }
         CredentialFormat::LdpVc => {
@@ -602,6 +624,78 @@ fn display_path(path: &sd_jwt::ClaimPath) -> String {
     serde_json::from_value::<credentials::oid4vp::ClaimPath>(path.to_json())
         .map(|p| p.display())
         .unwrap_or_else(|_| path.to_string())
+}
+
+/// The claims a verifier sees in a presentation: the payload with the presented disclosures
+/// put in place of their digests (RFC 9901 section 7.1 steps 3-4), undisclosed ones left out.
+fn disclosed_view(presentation: &SdJwt) -> Value {
+    let alg = presentation.hash_alg();
+    let by_digest: BTreeMap<String, &sd_jwt::Disclosure> = presentation
+        .disclosures()
+        .iter()
+        .map(|d| (d.digest(alg), d))
+        .collect();
+    fn resolve(value: &Value, by_digest: &BTreeMap<String, &sd_jwt::Disclosure>) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                for (name, member) in map {
+                    if name != "_sd" && name != "_sd_alg" {
+                        out.insert(name.clone(), resolve(member, by_digest));
+                    }
+                }
+                let digests = map.get("_sd").and_then(Value::as_array);
+                for digest in digests.into_iter().flatten().filter_map(Value::as_str) {
+                    if let Some(d) = by_digest.get(digest)
+                        && let Some(name) = d.claim_name()
+                    {
+                        out.insert(name.to_owned(), resolve(d.value(), by_digest));
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .filter_map(|item| {
+                        let digest = item
+                            .as_object()
+                            .filter(|m| m.len() == 1)
+                            .and_then(|m| m.get("..."))
+                            .and_then(Value::as_str);
+                        match digest {
+                            Some(digest) => {
+                                by_digest.get(digest).map(|d| resolve(d.value(), by_digest))
+                            }
+                            None => Some(resolve(item, by_digest)),
+                        }
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    resolve(
+        &Value::Object(presentation.unverified_payload().clone()),
+        &by_digest,
+    )
+}
+
+/// The paths of the leaves (scalars, empty objects and arrays) of a disclosed view.
+fn disclosed_leaves(value: &Value, path: &sd_jwt::ClaimPath, out: &mut Vec<sd_jwt::ClaimPath>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (name, member) in map {
+                disclosed_leaves(member, &path.clone().key(name.clone()), out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (index, item) in items.iter().enumerate() {
+                disclosed_leaves(item, &path.clone().index(index), out);
+            }
+        }
+        _ => out.push(path.clone()),
+    }
 }
 
 fn leaf_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {

@@ -824,3 +824,62 @@ async fn hostile_claim_names_cannot_rewrite_the_summary() {
     assert_eq!(share_lines, 1, "{text}");
     assert!(text.contains("\\u{1b}"), "{text}");
 }
+
+/// RFC 9901 section 7.2 / decision 0603: the summary lists everything the verifier will see.
+/// Asking for `address.locality` where the issuer made the whole `address` one disclosure
+/// opens that disclosure, and with it every plain member inside (`street_address`): the
+/// summary must say so, not only "address.locality".
+#[tokio::test]
+async fn plain_claims_inside_a_disclosure_opened_for_a_requested_claim_are_listed_as_revealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    let claims = json!({
+        "given_name": "Erika",
+        "address": {"locality": "Berlin", "street_address": "Heidestrasse 17"},
+    });
+    receive_sd_jwt(&mut w, 61, claims, &["given_name", "address"]);
+    let verifier = Verifier::new(7);
+    let query = json!({"credentials": [{
+        "id": "pid",
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": [PID]},
+        "claims": [{"path": ["address", "locality"]}],
+    }]});
+    let http = serve(&verifier.request(query), &verifier.key, &verifier.kid);
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let pending = present::plan(&w, request).unwrap();
+    let c = &pending.summary().credentials[0];
+    assert_eq!(c.shared, ["address.locality"]);
+    assert_eq!(c.not_shared, ["given_name"]);
+    assert_eq!(c.revealed_anyway, ["address.street_address"]);
+
+    // And that is exactly what the verifier gets.
+    present::submit(&mut w, pending, &http, now())
+        .await
+        .unwrap();
+    let posts = http.posts.lock().unwrap().clone();
+    let AuthorizationResponse::VpToken { vp_token, .. } =
+        AuthorizationResponse::from_form(&posts[0].1).unwrap()
+    else {
+        panic!("not a vp_token response");
+    };
+    let Presentation::Compact(presented) = &vp_token["pid"][0] else {
+        panic!("not an SD-JWT");
+    };
+    let issuer = Ed25519SigningKey::from_seed(&[42; 32]).public_key();
+    let seen = sd_jwt::verify(
+        presented,
+        IssuerKey::Pinned(&issuer),
+        &VerifyOptions::sd_jwt_vc(now(), KeyBindingPolicy::NotRequired),
+    )
+    .unwrap();
+    let seen = seen.claims().unwrap();
+    assert_eq!(seen["address"]["street_address"], "Heidestrasse 17");
+    assert!(!seen.contains_key("given_name"));
+}
