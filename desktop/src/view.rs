@@ -316,6 +316,18 @@ pub fn title(types: &[String]) -> String {
 /// An identifier shortened for display: the host of a URL or `did:web`, or the start and
 /// end of any other DID.
 pub fn short_identifier(id: &str) -> String {
+    // An OpenID4VP client identifier names its kind first (section 5.9.3).
+    for prefix in [
+        "decentralized_identifier:",
+        "x509_san_dns:",
+        "redirect_uri:",
+        "openid_federation:",
+        "verifier_attestation:",
+    ] {
+        if let Some(rest) = id.strip_prefix(prefix) {
+            return short_identifier(rest);
+        }
+    }
     if let Some(rest) = id
         .strip_prefix("https://")
         .or_else(|| id.strip_prefix("http://"))
@@ -606,6 +618,18 @@ mod tests {
             short.starts_with("did:key:z6Mkha") && short.ends_with("a2doK") && short.contains('…')
         );
         assert_eq!(title(&[]), "Credential");
+        assert_eq!(
+            short_identifier("decentralized_identifier:did:web:shop.example.com"),
+            "shop.example.com"
+        );
+        assert_eq!(
+            short_identifier("x509_san_dns:verifier.example.org"),
+            "verifier.example.org"
+        );
+        assert_eq!(
+            short_identifier("redirect_uri:https://rp.example.net/cb"),
+            "rp.example.net"
+        );
     }
 
     #[test]

@@ -444,9 +444,9 @@
       item.append(el('p', 'history-proof', entry.verifier_proven_by));
       item.append(el('p', outcomeClass, outcomeLabel));
       for (const shared of entry.shared) {
-        item.append(el('p', null, shared.credential));
+        item.append(el('p', 'history-credential', 'Your ' + shared.credential));
         if (shared.disclosed.length) {
-          item.append(el('p', 'visually-hidden', entry.outcome === 'sent' ? 'Shared:' : 'Asked for:'));
+          item.append(el('p', 'hint', entry.outcome === 'sent' ? 'Shared:' : 'Asked for:'));
           const chips = el('ul', 'chips');
           for (const label of shared.disclosed) chips.append(el('li', null, label));
           item.append(chips);

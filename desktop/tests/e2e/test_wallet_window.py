@@ -306,3 +306,55 @@ def test_restore_a_backup_on_another_computer(launch, tmp_path):
     text_in(second, "unlock-error", "doesn't open it")
     type_into(second, "unlock-passphrase", "saffron pylon whistle ember" + Keys.ENTER)
     visible(second, "screen-wallet")
+
+
+def test_credentials_their_details_and_the_history(launch, tmp_path):
+    # A wallet holding a real issuer-signed age credential and two history entries, written
+    # with the wallet library (desktop/examples/seed_vault.rs) before the app starts.
+    home = tmp_path / "seeded"
+    seed = pathlib.Path(APP).parent / "examples" / "seed_vault"
+    subprocess.run(
+        [str(seed), str(home / "wallet" / "wallet.vault")],
+        env=dict(os.environ, WALLET_PASSPHRASE=PASSPHRASE),
+        check=True,
+    )
+    app = launch(home)
+    visible(app, "screen-unlock")
+    assert focused_id(app) == "unlock-passphrase"
+    type_into(app, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
+
+    # The card: type, issuer, status and dates.
+    card = wait(app).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, "#credential-list .card"))
+    )
+    assert "Age credential" in card.text
+    assert "Valid" in card.text
+    assert "Issued" in card.text and "Expires" in card.text
+    assert app.find_element(By.ID, "credentials-empty").is_displayed() is False
+    screenshot(app, "15-credentials")
+
+    # The detail view lists the claims in words.
+    card.click()
+    text_in(app, "credential-title", "Age credential")
+    claims = app.find_element(By.ID, "credential-claims").text
+    for expected in ["First name", "Erika", "Last name", "Mustermann", "Date of birth",
+                     "1990-01-31", "Over 18", "Over 21", "Yes"]:
+        assert expected in claims, expected
+    assert "cnf" not in claims and "vct" not in claims
+    screenshot(app, "16-credential-detail")
+
+    # History: shared with one verifier (what was shared and kept private), declined another.
+    app.find_element(By.ID, "nav-history").click()
+    entries = wait(app).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#history-list > li") or False
+    )
+    assert len(entries) == 2
+    declined, sent = entries  # newest first
+    assert declined.get_attribute("data-outcome") == "declined"
+    assert "Declined a request from bar.example.org" in declined.text
+    assert "nothing was sent" in declined.text
+    assert sent.get_attribute("data-outcome") == "sent"
+    assert "Shared with shop.example.com" in sent.text
+    assert "Over 21" in sent.text
+    assert "Kept private" in sent.text and "Date of birth" in sent.text
+    screenshot(app, "17-history")
