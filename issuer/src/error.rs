@@ -235,7 +235,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => AppError::new(ErrorCode::Conflict, "already exists"),
             StoreError::InvalidTransition => AppError::new(
                 ErrorCode::Conflict,
-                "the credential's current status does not allow this change",
+                "the current state does not allow this change",
             ),
             other => AppError::internal(&other),
         }

@@ -159,6 +159,8 @@ pub enum OfferState {
     Locked,
     /// Expired before redemption; claims and code were purged.
     Expired,
+    /// Cancelled by an operator before redemption; claims and code were purged.
+    Cancelled,
 }
 
 /// A credential offer.
@@ -471,6 +473,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// One offer.
     fn offer(&self, id: &str) -> Result<Option<OfferRecord>, StoreError>;
+    /// All offers, by id.
+    fn offers(&self) -> Result<Vec<OfferRecord>, StoreError>;
+    /// Cancels a pending offer: its claims and code are deleted and the code stops working.
+    fn cancel_offer(
+        &self,
+        id: &str,
+        audit: AuditDraft,
+        now: i64,
+    ) -> Result<OfferRecord, StoreError>;
     /// Exchanges a pre-authorized code for an access grant, single use, atomically.
     fn redeem_pre_authorized_code(
         &self,
@@ -866,6 +877,49 @@ impl Store for RedbStore {
     fn offer(&self, id: &str) -> Result<Option<OfferRecord>, StoreError> {
         let txn = self.db.begin_read()?;
         read_json(&txn, OFFERS, id)
+    }
+
+    fn offers(&self) -> Result<Vec<OfferRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(OFFERS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for item in table.iter()? {
+            let (_, v) = item?;
+            out.push(decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    fn cancel_offer(
+        &self,
+        id: &str,
+        audit: AuditDraft,
+        now: i64,
+    ) -> Result<OfferRecord, StoreError> {
+        with_write(&self.db, |txn| {
+            let mut offers = txn.open_table(OFFERS)?;
+            let mut offer: OfferRecord = match offers.get(id)? {
+                Some(v) => decode(v.value())?,
+                None => return Err(StoreError::NotFound),
+            };
+            if offer.state != OfferState::Pending {
+                return Err(StoreError::InvalidTransition);
+            }
+            if let Some(code) = offer.pre_authorized_code.take() {
+                let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
+                txn.open_table(PRE_AUTH)?.remove(hash.as_slice())?;
+            }
+            offer.claims = None;
+            offer.state = OfferState::Cancelled;
+            offers.insert(id, encode(&offer)?.as_slice())?;
+            drop(offers);
+            append_audit_in(txn, audit, now)?;
+            Ok(offer)
+        })
     }
 
     fn redeem_pre_authorized_code(

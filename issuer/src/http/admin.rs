@@ -409,14 +409,8 @@ async fn load_offer(state: &AppState, id: String) -> Result<OfferRecord, AppErro
         .ok_or(AppError::new(ErrorCode::NotFound, "no such offer"))
 }
 
-/// `GET /admin/offers/{id}`: the offer's state (no claim values).
-pub async fn get_offer(
-    _auth: AdminAuth,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let offer = load_offer(&state, id).await?;
-    Ok(Json(json!({
+fn offer_json(offer: &OfferRecord) -> Value {
+    json!({
         "id": offer.id,
         "credential_configuration_id": offer.configuration_id,
         "state": offer.state,
@@ -424,7 +418,43 @@ pub async fn get_offer(
         "expires_at": offer.expires_at,
         "tx_code_required": offer.tx_code.is_some(),
         "credential_id": offer.credential_id,
-    })))
+        "created_by": offer.created_by,
+    })
+}
+
+/// `GET /admin/offers`: every offer's state (no claim values, no codes).
+pub async fn list_offers(
+    _auth: AdminAuth,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, AppError> {
+    let offers = state.blocking(|s| s.offers()).await?;
+    Ok(Json(
+        json!({ "offers": offers.iter().map(offer_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// `GET /admin/offers/{id}`: the offer's state (no claim values).
+pub async fn get_offer(
+    _auth: AdminAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let offer = load_offer(&state, id).await?;
+    Ok(Json(offer_json(&offer)))
+}
+
+/// `DELETE /admin/offers/{id}`: cancels a pending offer (claims and code deleted).
+pub async fn cancel_offer(
+    auth: AdminAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let now = state.now();
+    let audit = AuditDraft::new(auth.actor, "offer.cancel", Some(id.clone()));
+    let offer = state
+        .blocking(move |s| s.cancel_offer(&id, audit, now))
+        .await?;
+    Ok(Json(offer_json(&offer)))
 }
 
 async fn offer_uri_of(state: &AppState, id: String) -> Result<String, AppError> {

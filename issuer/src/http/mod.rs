@@ -85,8 +85,14 @@ pub fn app(state: AppState) -> Router {
             "/admin/credential-types/{id}",
             get(admin::get_type).put(admin::replace_type),
         )
-        .route("/admin/offers", post(admin::create_offer))
-        .route("/admin/offers/{id}", get(admin::get_offer))
+        .route(
+            "/admin/offers",
+            get(admin::list_offers).post(admin::create_offer),
+        )
+        .route(
+            "/admin/offers/{id}",
+            get(admin::get_offer).delete(admin::cancel_offer),
+        )
         .route("/admin/offers/{id}/qr.png", get(admin::offer_qr_png))
         .route("/admin/offers/{id}/qr.svg", get(admin::offer_qr_svg))
         .route("/admin/credentials", get(admin::list_credentials))

@@ -625,3 +625,67 @@ async fn stored_tokens_can_be_listed_and_revoked() {
             .any(|e| e["action"] == "token.delete")
     );
 }
+
+#[tokio::test]
+async fn offers_can_be_listed_and_pending_ones_cancelled() {
+    let issuer = TestIssuer::new();
+    let a = issuer.offer("proof_of_age_sd_jwt", None).await;
+    let b = issuer.offer("proof_of_age_ldp_vc", None).await;
+    let list = issuer.admin_get("/admin/offers").await;
+    assert_eq!(list.json()["offers"].as_array().unwrap().len(), 2);
+    assert!(
+        !list.text().contains("Lovelace"),
+        "no claim values in the list"
+    );
+    assert!(
+        !list.text().contains(&pre_authorized_code(&a)),
+        "no codes in the list"
+    );
+    let id = a["id"].as_str().unwrap();
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/offers/{id}"),
+            Some(ADMIN),
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "cancelled");
+    // The code no longer works, the QR code is gone, a second cancel conflicts.
+    token(&issuer, &pre_authorized_code(&a), None)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    issuer
+        .admin_get(&format!("/admin/offers/{id}/qr.png"))
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/offers/{id}"),
+            Some(ADMIN),
+            None,
+        ))
+        .await;
+    r.assert_error(StatusCode::CONFLICT, "conflict");
+    // A redeemed offer cannot be cancelled.
+    token(&issuer, &pre_authorized_code(&b), None).await;
+    let r = issuer
+        .call(request(
+            Method::DELETE,
+            &format!("/admin/offers/{}", b["id"].as_str().unwrap()),
+            Some(ADMIN),
+            None,
+        ))
+        .await;
+    r.assert_error(StatusCode::CONFLICT, "conflict");
+    let audit = issuer.admin_get("/admin/audit").await.json();
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "offer.cancel")
+    );
+}
