@@ -470,6 +470,10 @@ pub struct ConsentView {
     pub verifier_id: String,
     /// How that was established, in words.
     pub verifier_proven_by: String,
+    /// Whether the verifier is named by a web domain (`did:web`, a certificate's DNS name).
+    /// If not (a bare key such as `did:key`), the signature proves only that the request is
+    /// unaltered, not who is behind it, and the consent screen says so.
+    pub verifier_has_web_name: bool,
     /// Where the answer would go (host).
     pub answer_goes_to: String,
     /// What each credential would share.
@@ -488,6 +492,8 @@ pub fn consent(consent_id: String, summary: &wallet::present::ConsentSummary) ->
         verifier: short_identifier(&summary.verifier.did),
         verifier_id: summary.verifier.did.clone(),
         verifier_proven_by: proven_by(&summary.verifier.proven_by),
+        verifier_has_web_name: summary.verifier.did.starts_with("did:web:")
+            || summary.verifier.client_id.starts_with("x509_san_dns:"),
         answer_goes_to: short_identifier(&summary.response_uri),
         credentials: summary
             .credentials

@@ -627,7 +627,8 @@
     currentConsent = consent;
     $('consent-error').textContent = '';
     $('consent-title').textContent = consent.verifier + ' asks to see some of your information';
-    $('consent-identity').textContent = consent.verifier_proven_by + ': ' + consent.verifier_id;
+    $('consent-identity').textContent = consent.verifier_proven_by + ': ' + consent.verifier_id + '.' +
+      (consent.verifier_has_web_name ? '' : ' It is identified only by a key, not by a website name: share only if you trust where the link came from.');
     const box = $('consent-credentials');
     box.textContent = '';
     for (const c of consent.credentials) {
@@ -694,6 +695,7 @@
     const list = $('result-cards');
     list.textContent = '';
     for (const card of cards) list.append(cardItem(card));
+    list.hidden = cards.length === 0;
     for (const v of views) $('view-' + v).hidden = v !== 'result';
     $('result-title').focus();
     announce(title);

@@ -11,8 +11,10 @@ temporary directory), through its own tauri-driver on free ports. Each screen is
 PNG so a person can look at what the app shows.
 """
 
+import http.server
 import json
 import os
+import threading
 import pathlib
 import socket
 import subprocess
@@ -73,13 +75,14 @@ def launch(tmp_path):
     """Starts the app with a fresh wallet folder under `home`; returns the WebDriver."""
     started = []
 
-    def start(home):
+    def start(home, **extra_env):
         home.mkdir(parents=True, exist_ok=True)
         port, native_port = free_port(), free_port()
         env = dict(
             os.environ,
             WALLET_VAULT=str(home / "wallet" / "wallet.vault"),
             DISCLOSE_BACKUP_DIR=str(home / "backups"),
+            **extra_env,
         )
         log = open(ARTIFACTS / f"tauri-driver-{home.name}.log", "w")
         driver_process = subprocess.Popen(
@@ -308,16 +311,20 @@ def test_restore_a_backup_on_another_computer(launch, tmp_path):
     visible(second, "screen-wallet")
 
 
-def test_credentials_their_details_and_the_history(launch, tmp_path):
-    # A wallet holding a real issuer-signed age credential and two history entries, written
-    # with the wallet library (desktop/examples/seed_vault.rs) before the app starts.
-    home = tmp_path / "seeded"
+def seed_wallet(home):
+    """A wallet holding a real issuer-signed age credential and two history entries, written
+    with the wallet library (desktop/examples/seed_vault.rs) before the app starts."""
     seed = pathlib.Path(APP).parent / "examples" / "seed_vault"
     subprocess.run(
         [str(seed), str(home / "wallet" / "wallet.vault")],
         env=dict(os.environ, WALLET_PASSPHRASE=PASSPHRASE),
         check=True,
     )
+
+
+def test_credentials_their_details_and_the_history(launch, tmp_path):
+    home = tmp_path / "seeded"
+    seed_wallet(home)
     app = launch(home)
     visible(app, "screen-unlock")
     assert focused_id(app) == "unlock-passphrase"
@@ -358,3 +365,124 @@ def test_credentials_their_details_and_the_history(launch, tmp_path):
     assert "Over 21" in sent.text
     assert "Kept private" in sent.text and "Date of birth" in sent.text
     screenshot(app, "17-history")
+
+
+class StandInVerifier:
+    """Serves one signed OpenID4VP request object and records every answer posted to it: a
+    stand-in for the verifier service (signed by desktop/examples/request_link.rs with the
+    shared credentials library) until the real service is used here."""
+
+    def __init__(self):
+        answers = self.answers = []
+        verifier = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path != "/request":
+                    self.send_error(404)
+                    return
+                body = verifier.request_object.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/oauth-authz-req+jwt")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                answers.append((self.path, self.rfile.read(length).decode()))
+                body = b"{}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.new_request()
+
+    def new_request(self):
+        maker = pathlib.Path(APP).parent / "examples" / "request_link"
+        made = json.loads(subprocess.run([str(maker), self.base], check=True,
+                                         capture_output=True, text=True).stdout)
+        self.link, self.request_object = made["link"], made["request_object"]
+        return self.link
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_consent_screen_decline_sends_nothing_approve_shares_only_what_was_asked(launch, tmp_path):
+    verifier = StandInVerifier()
+    try:
+        home = tmp_path / "consent"
+        seed_wallet(home)
+        # Plain http to this computer only, for the stand-in verifier.
+        app = launch(home, DISCLOSE_ALLOW_HTTP_LOOPBACK="1")
+        visible(app, "screen-unlock")
+        type_into(app, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
+        visible(app, "credential-list")
+
+        # The consent screen names the verifier and lists exactly what is shared and kept.
+        app.find_element(By.ID, "nav-open").click()
+        type_into(app, "open-link", verifier.link)
+        app.find_element(By.ID, "open-submit").click()
+        title = text_in(app, "consent-title", "asks to see some of your information")
+        assert title.text.startswith("did:key:z6Mk")
+        identity = app.find_element(By.ID, "consent-identity").text
+        assert "decentralized identifier" in identity
+        assert "identified only by a key, not by a website name" in identity
+        card = app.find_element(By.CSS_SELECTOR, "#consent-credentials .consent-card")
+        shared = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.shared li")]
+        private = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.private li")]
+        assert shared == ["Over 21"]
+        assert sorted(private) == sorted(["First name", "Last name", "Date of birth", "Over 18"])
+        assert "127.0.0.1" in app.find_element(By.ID, "consent-destination").text
+        assert verifier.answers == [], "nothing is sent while the holder decides"
+        screenshot(app, "18-consent")
+
+        # Decline: nothing reaches the verifier.
+        app.find_element(By.ID, "consent-decline").click()
+        text_in(app, "result-title", "Nothing was shared")
+        screenshot(app, "19-declined")
+        assert verifier.answers == []
+
+        # A new request, approved: exactly one answer, carrying age_over_21 only.
+        app.find_element(By.ID, "nav-open").click()
+        type_into(app, "open-link", verifier.new_request())
+        app.find_element(By.ID, "open-submit").click()
+        text_in(app, "consent-title", "asks to see some of your information")
+        app.find_element(By.ID, "consent-approve").click()
+        text_in(app, "result-title", "Shared with")
+        screenshot(app, "20-shared")
+        assert len(verifier.answers) == 1
+        path, form = verifier.answers[0]
+        assert path == "/response"
+        fields = urllib.parse.parse_qs(form)
+        vp_token = json.loads(fields["vp_token"][0])
+        (presentation,) = vp_token["age"]
+        disclosures = presentation.split("~")[1:-1]
+        revealed = [json.loads(base64url_decode(d))[1] for d in disclosures]
+        assert revealed == ["age_over_21"], revealed
+
+        # Both are in the history, newest first.
+        app.find_element(By.ID, "nav-history").click()
+        entries = wait(app).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#history-list > li") or False
+        )
+        outcomes = [e.get_attribute("data-outcome") for e in entries]
+        assert outcomes[:2] == ["sent", "declined"], outcomes
+    finally:
+        verifier.close()
+
+
+def base64url_decode(text):
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
