@@ -75,7 +75,7 @@ def launch(tmp_path):
     """Starts the app with a fresh wallet folder under `home`; returns the WebDriver."""
     started = []
 
-    def start(home, **extra_env):
+    def start(home, args=(), **extra_env):
         home.mkdir(parents=True, exist_ok=True)
         port, native_port = free_port(), free_port()
         env = dict(
@@ -104,7 +104,7 @@ def launch(tmp_path):
                     time.sleep(0.1)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": APP})
+        options.set_capability("tauri:options", {"application": APP, "args": list(args)})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
         # The app runs on this machine: give file inputs local paths (WebDriver "element send
         # keys" on a file input), not Selenium Grid's upload endpoint, which WebKitWebDriver
@@ -486,3 +486,19 @@ def base64url_decode(text):
     import base64
 
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_a_link_the_app_is_opened_with_goes_to_its_screen_after_unlocking(launch, tmp_path):
+    # On Linux a clicked openid-credential-offer:// link starts the app with the link as its
+    # only argument (the .desktop handler's %u).
+    app = launch(tmp_path / "link", args=[OFFER_BY_VALUE])
+    visible(app, "screen-welcome")
+    app.find_element(By.ID, "welcome-create").click()
+    type_into(app, "create-passphrase", PASSPHRASE)
+    type_into(app, "create-confirm", PASSPHRASE)
+    app.find_element(By.ID, "create-submit").click()
+    # Shown, not accepted: the offer screen waits for the holder.
+    text_in(app, "offer-title", "issuer.example.com offers you a credential")
+    visible(app, "offer-accept")
+    assert app.find_elements(By.CSS_SELECTOR, "#credential-list li") == []
+    screenshot(app, "21-opened-by-link")
