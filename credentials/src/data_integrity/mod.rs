@@ -699,6 +699,92 @@ fn time_member(proof: &Map<String, Value>, name: &str) -> Result<Option<DateTime
     }
 }
 
+/// Why the JSON of an `eddsa-rdfc-2022` document is not the one plain way of writing the
+/// RDF its proof signs.
+///
+/// `eddsa-rdfc-2022` signs the RDF dataset, not the JSON. Many JSON documents have the same
+/// RDF: a claim renamed together with an appended term definition mapping the new name to
+/// the old IRI, a property written as its IRI or moved under `@nest`/`@included`, an added
+/// claim whose value is `null` or `[]` (no RDF at all). Every consumer of a verified
+/// credential here (verifier policy, DCQL, status and validity checks, the wallet) reads
+/// the JSON, so each of these would let a holder or anyone in between change what a
+/// verified credential says (w3c/vc-data-integrity#272; VC Data Integrity 1.0 section 2.4.1
+/// asks verifiers to validate contexts before trusting the JSON). Verification therefore
+/// accepts only JSON in which terms mean what the pinned contexts and one `@vocab` say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum JsonViewViolation {
+    /// An inline context defines terms (or anything but `@vocab`, `@version`, `@protected`).
+    #[error(
+        "inline contexts may only set @vocab: term definitions are not signed by eddsa-rdfc-2022"
+    )]
+    TermDefinition,
+    /// A key is a JSON-LD keyword other than `@context`, `@id`, `@type`, `@value`,
+    /// `@language`, `@direction`.
+    #[error("JSON-LD keyword not accepted in a credential")]
+    Keyword,
+    /// A key is an IRI or compact IRI instead of a term.
+    #[error("property written as an IRI instead of a term")]
+    IriKey,
+    /// A `null` or empty-array value: it has no RDF, so no signature covers it.
+    #[error("null or empty value is not signed by eddsa-rdfc-2022")]
+    Unsigned,
+}
+
+impl JsonViewViolation {
+    fn check(self) -> Check {
+        match self {
+            JsonViewViolation::TermDefinition => Check::Context,
+            _ => Check::Structure,
+        }
+    }
+
+    fn code(self) -> FailureCode {
+        match self {
+            JsonViewViolation::TermDefinition => FailureCode::ContextInvalid,
+            _ => FailureCode::Malformed,
+        }
+    }
+}
+
+/// Keywords that do not move or hide properties: node identifiers and types, value objects.
+const VIEW_KEYWORDS: [&str; 5] = ["@id", "@type", "@value", "@language", "@direction"];
+/// What an inline context may set: the vocabulary for undefined terms, and flags.
+const INLINE_CONTEXT_MEMBERS: [&str; 3] = ["@vocab", "@version", "@protected"];
+
+/// The first reason `value` is not in the plain JSON form (see [`JsonViewViolation`]).
+/// Callers have bounded the depth ([`MAX_DEPTH`]).
+fn json_view_violation(value: &Value) -> Option<JsonViewViolation> {
+    fn context(value: &Value) -> Option<JsonViewViolation> {
+        match value {
+            Value::String(_) => None,
+            Value::Array(items) => items.iter().find_map(context),
+            Value::Object(map) => map
+                .keys()
+                .any(|k| !INLINE_CONTEXT_MEMBERS.contains(&k.as_str()))
+                .then_some(JsonViewViolation::TermDefinition),
+            // `null` resets the active context; anything else is malformed.
+            _ => Some(JsonViewViolation::TermDefinition),
+        }
+    }
+    match value {
+        Value::Null => Some(JsonViewViolation::Unsigned),
+        Value::Array(items) if items.is_empty() => Some(JsonViewViolation::Unsigned),
+        Value::Array(items) => items.iter().find_map(json_view_violation),
+        Value::Object(map) => map.iter().find_map(|(key, member)| {
+            if key == "@context" {
+                context(member)
+            } else if key.starts_with('@') && !VIEW_KEYWORDS.contains(&key.as_str()) {
+                Some(JsonViewViolation::Keyword)
+            } else if key.contains(':') {
+                Some(JsonViewViolation::IriKey)
+            } else {
+                json_view_violation(member)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// One proof: VC Data Integrity 1.0 section 4.3 (verify proof) with the cryptosuite's
 /// verify-proof algorithm (EdDSA cryptosuites sections 3.2.2 / 3.3.2).
 fn verify_proof(
@@ -892,6 +978,16 @@ fn verify_proof(
         return Ok(());
     }
     let unsecured = Value::Object(unsecured);
+    if suite == Cryptosuite::EddsaRdfc2022 {
+        let mut proof_options = proof.clone();
+        proof_options.remove("proofValue");
+        let violation = json_view_violation(&unsecured)
+            .or_else(|| json_view_violation(&Value::Object(proof_options)));
+        if let Some(violation) = violation {
+            report.fail(violation.check(), violation.code(), violation.to_string());
+            return Ok(());
+        }
+    }
     let config = config_from_options(proof.clone(), &unsecured);
     let transformed = match transform(suite, &unsecured, &config, &options.limits) {
         Ok(t) => t,

@@ -559,3 +559,117 @@ fn deeply_nested_input_is_refused_without_recursion_trouble() {
             .unwrap();
     }
 }
+
+// ---- eddsa-rdfc-2022 signs the RDF, not the JSON: the JSON a consumer reads must be the
+// only way of writing that RDF (VC DI 1.0 section 2.4.1 context validation; the attacks of
+// w3c/vc-data-integrity#272) ----
+
+const ISSUER_DEPENDENT: &str = "https://www.w3.org/ns/credentials/issuer-dependent#";
+
+/// A DID-issued credential in this project's issuer form (`decisions/0704`): VC 2.0 plus an
+/// inline `@vocab`, one boolean claim, a `validUntil` before the verification time, and an
+/// `expires` on the proof, signed with eddsa-rdfc-2022.
+fn rdfc_signed_with_vocab(valid_until: &str, expires: Option<&str>) -> Value {
+    let unsigned = json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"@vocab": ISSUER_DEPENDENT}
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": VECTOR_DID,
+        "validFrom": "2024-01-01T00:00:00Z",
+        "validUntil": valid_until,
+        "credentialSubject": {"id": "did:example:holder", "age_over_16": true},
+    });
+    let mut options = vector_proof_options();
+    options.expires = expires.map(at);
+    sign_with(&unsigned, Cryptosuite::EddsaRdfc2022, &options)
+}
+
+#[test]
+fn rdfc_claims_cannot_be_renamed_by_an_appended_term_definition() {
+    let doc = rdfc_signed_with_vocab("2030-01-01T00:00:00Z", None);
+    assert!(verify(&doc).is_verified(), "{:?}", verify(&doc));
+    // The holder renames the claim and appends a context that maps the new name to the old
+    // IRI: the RDF (and so the signature) is unchanged, the JSON says something else.
+    let mut forged = doc.clone();
+    forged["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"age_over_18": format!("{ISSUER_DEPENDENT}age_over_16")}));
+    let subject = forged["credentialSubject"].as_object_mut().unwrap();
+    let value = subject.remove("age_over_16").unwrap();
+    subject.insert("age_over_18".into(), value);
+    assert!(!verify(&forged).is_verified(), "relabelled claim verified");
+    // The same through a context embedded in the subject.
+    let mut forged = doc.clone();
+    let subject = forged["credentialSubject"].as_object_mut().unwrap();
+    let value = subject.remove("age_over_16").unwrap();
+    subject.insert("age_over_18".into(), value);
+    subject.insert(
+        "@context".into(),
+        json!({"age_over_18": format!("{ISSUER_DEPENDENT}age_over_16")}),
+    );
+    assert!(!verify(&forged).is_verified(), "relabelled claim verified");
+}
+
+#[test]
+fn rdfc_valid_until_cannot_be_hidden_from_the_json_view() {
+    let doc = rdfc_signed_with_vocab("2024-03-01T00:00:00Z", None);
+    assert_fails(&verify(&doc), FailureCode::Expired);
+    let hide = |rewrite: &dyn Fn(&mut serde_json::Map<String, Value>, Value)| {
+        let mut forged = doc.clone();
+        let object = forged.as_object_mut().unwrap();
+        let until = object.remove("validUntil").unwrap();
+        rewrite(object, until);
+        forged
+    };
+    let forgeries = [
+        // The property's IRI as the key, with the same typed literal.
+        hide(&|o, until| {
+            o.insert(
+                "https://www.w3.org/2018/credentials#validUntil".into(),
+                json!({"@value": until, "@type": "http://www.w3.org/2001/XMLSchema#dateTime"}),
+            );
+        }),
+        // Moved under `@nest`, which JSON-LD folds back into the node.
+        hide(&|o, until| {
+            o.insert("@nest".into(), json!({ "validUntil": until }));
+        }),
+    ];
+    for forged in forgeries {
+        let report = verify(&forged);
+        assert!(
+            !report.is_verified(),
+            "expired credential verified: {forged}"
+        );
+    }
+}
+
+#[test]
+fn rdfc_proof_expires_cannot_be_hidden_from_the_json_view() {
+    let doc = rdfc_signed_with_vocab("2030-01-01T00:00:00Z", Some("2024-03-01T00:00:00Z"));
+    assert_fails(&verify(&doc), FailureCode::Expired);
+    let mut forged = doc.clone();
+    let proof = forged["proof"].as_object_mut().unwrap();
+    let expires = proof.remove("expires").unwrap();
+    proof.insert(
+        "https://w3id.org/security#expiration".into(),
+        json!({"@value": expires, "@type": "http://www.w3.org/2001/XMLSchema#dateTime"}),
+    );
+    assert!(!verify(&forged).is_verified(), "expired proof verified");
+}
+
+#[test]
+fn rdfc_unsigned_empty_claims_are_refused() {
+    let doc = rdfc_signed_with_vocab("2030-01-01T00:00:00Z", None);
+    // `[]` and `null` produce no RDF: a claim added this way is not signed by anyone.
+    for unsigned in [json!([]), Value::Null] {
+        let mut forged = doc.clone();
+        forged["credentialSubject"]["age_over_18"] = unsigned.clone();
+        assert!(
+            !verify(&forged).is_verified(),
+            "unsigned claim {unsigned} verified"
+        );
+    }
+}
