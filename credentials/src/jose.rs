@@ -82,7 +82,8 @@ impl CompactJws {
     /// signature is checked by [`CompactJws::verify`].
     pub fn parse(compact: &str) -> Result<Self, JwsError> {
         let mut parts = compact.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(JwsError::Malformed);
         };
@@ -157,7 +158,10 @@ pub fn sign_compact(
     payload: &Map<String, Value>,
     signer: &dyn Signer,
 ) -> String {
-    header.insert("alg".into(), Value::String(signer.algorithm().as_str().into()));
+    header.insert(
+        "alg".into(),
+        Value::String(signer.algorithm().as_str().into()),
+    );
     // Serializing a `Map<String, Value>` cannot fail.
     let header_json = Value::Object(header).to_string();
     let payload_json = Value::Object(payload.clone()).to_string();
@@ -201,7 +205,9 @@ mod tests {
         let key = Ed25519SigningKey::from_seed(&[1; 32]);
         let jws = sign_compact(obj(json!({"typ":"JWT"})), &obj(json!({"a":1})), &key);
         let parsed = CompactJws::parse(&jws).unwrap();
-        parsed.verify(&key.public_key(), &[Algorithm::EdDSA]).unwrap();
+        parsed
+            .verify(&key.public_key(), &[Algorithm::EdDSA])
+            .unwrap();
         assert_eq!(parsed.payload()["a"], 1);
         let other = Ed25519SigningKey::from_seed(&[2; 32]);
         assert_eq!(
@@ -237,9 +243,7 @@ mod tests {
             parsed.verify(&ed.public_key(), &[Algorithm::EdDSA, Algorithm::ES256]),
             Err(JwsError::KeyMismatch)
         );
-        parsed
-            .verify(&p.public_key(), &[Algorithm::ES256])
-            .unwrap();
+        parsed.verify(&p.public_key(), &[Algorithm::ES256]).unwrap();
     }
 
     #[test]

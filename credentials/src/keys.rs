@@ -59,7 +59,9 @@ pub enum PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("PublicKey").field(&self.to_multikey()).finish()
+        f.debug_tuple("PublicKey")
+            .field(&self.to_multikey())
+            .finish()
     }
 }
 
@@ -344,7 +346,9 @@ mod tests {
             hex::encode(&sig),
             "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
         );
-        key.public_key().verify(Algorithm::EdDSA, b"", &sig).unwrap();
+        key.public_key()
+            .verify(Algorithm::EdDSA, b"", &sig)
+            .unwrap();
     }
 
     #[test]
@@ -352,7 +356,13 @@ mod tests {
         assert!(ed_key(1).public_key().to_multikey().starts_with("z6Mk"));
         let p = P256SigningKey::from_bytes(&[7; 32]).unwrap();
         assert!(p.public_key().to_multikey().starts_with("zDn"));
-        assert!(ed_key(1).public_key().x25519_multikey().unwrap().starts_with("z6LS"));
+        assert!(
+            ed_key(1)
+                .public_key()
+                .x25519_multikey()
+                .unwrap()
+                .starts_with("z6LS")
+        );
     }
 
     #[test]
@@ -364,9 +374,15 @@ mod tests {
         );
         let mut bytes = ed_key(2).public_key().to_multicodec();
         bytes.push(0);
-        assert_eq!(PublicKey::from_multicodec(&bytes), Err(KeyError::InvalidLength));
+        assert_eq!(
+            PublicKey::from_multicodec(&bytes),
+            Err(KeyError::InvalidLength)
+        );
         bytes.truncate(33);
-        assert_eq!(PublicKey::from_multicodec(&bytes), Err(KeyError::InvalidLength));
+        assert_eq!(
+            PublicKey::from_multicodec(&bytes),
+            Err(KeyError::InvalidLength)
+        );
         assert_eq!(
             PublicKey::from_multicodec(&[0xe7, 0x01, 1, 2, 3]),
             Err(KeyError::UnsupportedKeyType)
@@ -386,7 +402,10 @@ mod tests {
         let jwk = json!({"kty":"OKP","crv":"Ed25519",
             "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
         let key = PublicKey::from_jwk(&jwk).unwrap();
-        assert_eq!(key.jwk_thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+        assert_eq!(
+            key.jwk_thumbprint(),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
     }
 
     #[test]
@@ -404,7 +423,9 @@ mod tests {
         let key = P256SigningKey::from_bytes(&[9; 32]).unwrap();
         let sig = key.sign(b"hello");
         assert_eq!(sig.len(), 64);
-        key.public_key().verify(Algorithm::ES256, b"hello", &sig).unwrap();
+        key.public_key()
+            .verify(Algorithm::ES256, b"hello", &sig)
+            .unwrap();
         let jwk = key.public_key().to_jwk();
         assert_eq!(PublicKey::from_jwk(&jwk).unwrap(), key.public_key());
     }

@@ -291,7 +291,11 @@ mod tests {
         let mut r = VerificationReport::new();
         r.pass(Check::Signature);
         assert!(r.is_verified());
-        r.fail(Check::ValidityPeriod, FailureCode::Expired, "validUntil passed");
+        r.fail(
+            Check::ValidityPeriod,
+            FailureCode::Expired,
+            "validUntil passed",
+        );
         assert!(!r.is_verified());
         assert_eq!(r.failure_codes(), vec![FailureCode::Expired]);
     }
