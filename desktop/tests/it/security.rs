@@ -192,3 +192,45 @@ fn no_command_returns_key_material_the_raw_credential_or_a_passphrase() {
         );
     }
 }
+
+#[test]
+fn the_capability_file_grants_exactly_the_declared_commands_and_event_listening() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let build = std::fs::read_to_string(root.join("build.rs")).unwrap();
+    let list = &build[build.find("commands(&[").unwrap()..];
+    let list = &list[..list.find("])").unwrap()];
+    let mut declared: Vec<String> = list
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|command| format!("allow-{}", command.replace('_', "-")))
+        .collect();
+    declared.extend([
+        "core:event:allow-listen".into(),
+        "core:event:allow-unlisten".into(),
+    ]);
+    declared.sort();
+
+    let capability: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("capabilities/default.json")).unwrap(),
+    )
+    .unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p.as_str()
+                .expect("plain permission identifiers, no scopes")
+                .to_owned()
+        })
+        .collect();
+    granted.sort();
+    assert_eq!(granted, declared);
+    assert_eq!(capability["windows"], json!(["main"]));
+    assert_eq!(capability["local"], true);
+    assert!(
+        capability.get("remote").is_none(),
+        "no remote origin may call the wallet"
+    );
+}
