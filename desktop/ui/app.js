@@ -645,6 +645,8 @@
       card.dataset.consentCredential = c.title;
       box.append(card);
     }
+    $('consent-optional').hidden = consent.optional_not_shared.length === 0;
+    $('consent-optional').textContent = 'They also asked, as optional, for: ' + consent.optional_not_shared.join(', ') + '. The wallet leaves these out.';
     $('consent-warnings').hidden = consent.warnings.length === 0;
     const warnings = $('consent-warning-list');
     warnings.textContent = '';
