@@ -303,8 +303,38 @@ pub fn transform(
 }
 
 /// RFC 8785 canonical JSON (keys sorted by UTF-16 code units, ECMAScript number form).
+///
+/// The input must be I-JSON (RFC 8785 section 3.1, RFC 7493 section 2.2): an integer
+/// beyond +-(2^53 - 1) is refused, because JCS writes every number as an IEEE 754 double
+/// (section 3.2.2.3), so neighbouring large integers, which JSON consumers read exactly,
+/// would share one canonical form and one signature.
 pub fn jcs(value: &Value) -> Result<String, DataIntegrityError> {
+    if has_inexact_integer(value) {
+        return Err(DataIntegrityError::Jcs);
+    }
     serde_json_canonicalizer::to_string(value).map_err(|_| DataIntegrityError::Jcs)
+}
+
+/// The largest integer every JSON number reader holds exactly (RFC 7493 section 2.2).
+const MAX_EXACT_INTEGER: u64 = (1 << 53) - 1;
+
+/// True if `value` contains an integer outside +-[`MAX_EXACT_INTEGER`] (iterative).
+fn has_inexact_integer(value: &Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Number(n) => {
+                let magnitude = n.as_u64().or_else(|| n.as_i64().map(i64::unsigned_abs));
+                if magnitude.is_some_and(|m| m > MAX_EXACT_INTEGER) {
+                    return true;
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The multibase `proofValue` of a signature: `z` + base58btc (sections 3.2.1 / 3.3.1).
@@ -1001,6 +1031,14 @@ fn verify_proof(
         }
         Err(DataIntegrityError::JsonLd(error)) => {
             report.fail(Check::Structure, FailureCode::Malformed, error.to_string());
+            return Ok(());
+        }
+        Err(DataIntegrityError::Jcs) => {
+            report.fail(
+                Check::Structure,
+                FailureCode::Malformed,
+                "not I-JSON: an integer beyond 2^53 - 1 cannot be canonicalized exactly",
+            );
             return Ok(());
         }
         Err(error) => return Err(error),

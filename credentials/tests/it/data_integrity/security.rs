@@ -673,3 +673,48 @@ fn rdfc_unsigned_empty_claims_are_refused() {
         );
     }
 }
+
+/// RFC 8785 section 3.2.2.3 serializes every number as an IEEE 754 double, and its input
+/// must be I-JSON (RFC 7493 section 2.2: integers within +-(2^53 - 1)). Beyond that, distinct
+/// integers that JSON consumers read exactly canonicalize to the same text: a claim signed
+/// as 9007199254740992 would verify as 9007199254740993.
+#[test]
+fn jcs_integers_beyond_i_json_precision_are_refused() {
+    let mut unsigned = json("unsigned.json");
+    unsigned["credentialSubject"]["memberNumber"] = json!(9_007_199_254_740_992.0_f64);
+    let doc = sign_with(
+        &unsigned,
+        Cryptosuite::EddsaJcs2022,
+        &vector_proof_options(),
+    );
+    // The control: the signed form verifies (the examples context's @vocab defines the term).
+    assert!(verify(&doc).is_verified(), "{:?}", verify(&doc));
+    let mut forged = doc.clone();
+    forged["credentialSubject"]["memberNumber"] = json!(9_007_199_254_740_993_u64);
+    assert_eq!(
+        forged["credentialSubject"]["memberNumber"].as_u64(),
+        Some(9_007_199_254_740_993)
+    );
+    assert_fails(&verify(&forged), FailureCode::Malformed);
+    // The largest exact integer is fine; one beyond cannot be signed either.
+    let mut safe = json("unsigned.json");
+    safe["credentialSubject"]["memberNumber"] = json!(9_007_199_254_740_991_u64);
+    let signed = sign_with(&safe, Cryptosuite::EddsaJcs2022, &vector_proof_options());
+    assert!(verify(&signed).is_verified());
+    for unsafe_integer in [
+        json!(9_007_199_254_740_992_u64),
+        json!(-9_007_199_254_740_992_i64),
+    ] {
+        let mut unsafe_doc = json("unsigned.json");
+        unsafe_doc["credentialSubject"]["memberNumber"] = unsafe_integer;
+        assert_eq!(
+            data_integrity::sign(
+                &unsafe_doc,
+                Cryptosuite::EddsaJcs2022,
+                &vector_proof_options(),
+                &vector_key()
+            ),
+            Err(DataIntegrityError::Jcs)
+        );
+    }
+}
