@@ -137,6 +137,8 @@ pub struct VerifiedRequest {
     verifier: VerifierIdentity,
     response_uri: Url,
     fetched_at: DateTime<Utc>,
+    /// The policy the request's URLs were checked under (also for the `redirect_uri`).
+    policy: NetworkPolicy,
 }
 
 impl VerifiedRequest {
@@ -236,6 +238,7 @@ pub async fn fetch_request(
         request,
         response_uri,
         fetched_at: now,
+        policy,
     })
 }
 
@@ -885,12 +888,16 @@ pub async fn submit(
             status: posted.status,
         });
     }
+    // Section 8.2: the user-agent goes on to `redirect_uri`. It is the verifier's unsigned
+    // answer, so only an allowed web URL is passed on, in its normalized form (control
+    // characters percent-encoded); anything else is dropped.
     let redirect_uri = serde_json::from_slice::<Value>(&posted.body)
         .ok()
         .and_then(|v| {
             v.get("redirect_uri")
                 .and_then(Value::as_str)
-                .map(str::to_owned)
+                .and_then(|uri| check_url(uri, pending.request.policy).ok())
+                .map(String::from)
         });
     Ok(Submitted { redirect_uri })
 }

@@ -27,6 +27,8 @@ use crate::support::*;
 struct FakeHttp {
     pages: HashMap<String, String>,
     posts: Mutex<Vec<(String, String)>>,
+    /// The body of the answer to a post, if not the default `redirect_uri`.
+    answer: Option<String>,
 }
 
 #[async_trait::async_trait]
@@ -53,7 +55,11 @@ impl WalletHttp for FakeHttp {
         Ok(HttpResponse {
             status: 200,
             content_type: Some("application/json".into()),
-            body: br#"{"redirect_uri":"https://verifier.example/done"}"#.to_vec(),
+            body: self
+                .answer
+                .clone()
+                .unwrap_or_else(|| r#"{"redirect_uri":"https://verifier.example/done"}"#.into())
+                .into_bytes(),
         })
     }
     async fn post_json(
@@ -882,4 +888,51 @@ async fn plain_claims_inside_a_disclosure_opened_for_a_requested_claim_are_liste
     let seen = seen.claims().unwrap();
     assert_eq!(seen["address"]["street_address"], "Heidestrasse 17");
     assert!(!seen.contains_key("given_name"));
+}
+
+/// OpenID4VP 1.0 section 8.2: the wallet sends the user-agent to the `redirect_uri` the
+/// verifier answers with. It comes from the verifier's response, unsigned: only an allowed
+/// web URL (the same rule as every other URL, `wallet::net`) is passed on, never a
+/// `javascript:`, `file:` or plain `http:` target, and never raw control characters that a
+/// terminal would interpret.
+#[tokio::test]
+async fn a_redirect_uri_from_the_verifier_is_passed_on_only_if_it_is_an_allowed_url() {
+    for (answer, expected) in [
+        ("javascript:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("http://verifier.example/done", None),
+        ("https://10.0.0.1/done", None),
+        ("not a url", None),
+        (
+            "https://verifier.example/done\\u001b[2J",
+            Some("https://verifier.example/done%1B[2J"),
+        ),
+        (
+            "https://verifier.example/done?x=1",
+            Some("https://verifier.example/done?x=1"),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = new_wallet(&dir.path().join("vault"));
+        receive_pid(&mut w, 71);
+        let verifier = Verifier::new(7);
+        let mut http = serve(
+            &verifier.request(pid_query(&["given_name"])),
+            &verifier.key,
+            &verifier.kid,
+        );
+        http.answer = Some(format!(r#"{{"redirect_uri":"{answer}"}}"#));
+        let request = fetch(
+            &http,
+            &link(&verifier.client_id(), REQUEST_URI),
+            NetworkPolicy::default(),
+        )
+        .await
+        .unwrap();
+        let pending = present::plan(&w, request).unwrap();
+        let submitted = present::submit(&mut w, pending, &http, now())
+            .await
+            .unwrap();
+        assert_eq!(submitted.redirect_uri.as_deref(), expected, "{answer}");
+    }
 }
