@@ -222,6 +222,7 @@ impl From<ReceiveError> for AppError {
             | ReceiveError::UnsupportedGrant
             | ReceiveError::Malformed(_)
             | ReceiveError::IssuerMismatch
+            | ReceiveError::EndpointOrigin(_)
             | ReceiveError::UnknownConfiguration(_)
             | ReceiveError::UnsupportedFormat(_) => AppError::OfferUnusable,
             ReceiveError::TxCodeRequired => AppError::TxCodeRequired,

@@ -607,8 +607,9 @@
       } catch (e) {
         if (e.code === 'locked') return;
         error.textContent = e.message;
-        if (e.code === 'tx_code_invalid' || e.code === 'tx_code_required') $('offer-code').focus();
-        if (e.code !== 'tx_code_invalid' && e.code !== 'tx_code_required' && e.code !== 'busy') currentOffer = null;
+        const retry = ['tx_code_invalid', 'tx_code_required', 'issuer_refused', 'busy'].includes(e.code);
+        if (retry && currentOffer.tx_code) $('offer-code').focus();
+        if (!retry) currentOffer = null;
       }
     });
   });

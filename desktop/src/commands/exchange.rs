@@ -86,8 +86,8 @@ pub async fn open_offer<R: Runtime>(
 }
 
 /// Accepts an offer opened with [`open_offer`]: receives its credentials, verifies them and
-/// stores them. Answers the cards of what arrived. With a wrong or missing transaction code
-/// the offer stays open so the holder can try again.
+/// stores them. Answers the cards of what arrived. With a missing, malformed or refused
+/// transaction code the offer stays open so the holder can try again.
 #[tauri::command]
 pub async fn accept_offer<R: Runtime>(
     app: AppHandle<R>,
@@ -118,7 +118,12 @@ pub async fn accept_offer<R: Runtime>(
             Ok(received) => received,
             Err(error) => {
                 let error = AppError::from(error);
-                if !matches!(error, AppError::TxCodeRequired | AppError::TxCodeInvalid) {
+                // A code that does not fit, or one the issuer refused, can be typed again:
+                // the offer stays open (the issuer decides whether its code is spent).
+                if !matches!(
+                    error,
+                    AppError::TxCodeRequired | AppError::TxCodeInvalid | AppError::IssuerRefused
+                ) {
                     drop(out);
                     let _ = session.with_pending(|offers, _| offers.remove(&offer_id));
                 }

@@ -502,3 +502,133 @@ def test_a_link_the_app_is_opened_with_goes_to_its_screen_after_unlocking(launch
     visible(app, "offer-accept")
     assert app.find_elements(By.CSS_SELECTOR, "#credential-list li") == []
     screenshot(app, "21-opened-by-link")
+
+
+class StandInIssuer:
+    """An OpenID4VCI issuer (pre-authorized code with a transaction code, nonce endpoint,
+    credential endpoint) in a few lines of HTTP server; the credential itself is issued by
+    desktop/examples/issue_credential.rs with the shared credentials library. Stands in for
+    the issuer service until that is used here."""
+
+    TX_CODE = "4921"
+
+    def __init__(self):
+        self.requests = []
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                issuer.requests.append(("GET", self.path))
+                if self.path == "/.well-known/openid-credential-issuer":
+                    self.reply(200, {
+                        "credential_issuer": issuer.base,
+                        "credential_endpoint": issuer.base + "/credential",
+                        "nonce_endpoint": issuer.base + "/nonce",
+                        "credential_configurations_supported": {
+                            "AgeCredential": {
+                                "format": "dc+sd-jwt",
+                                "vct": "https://credentials.example.com/AgeCredential",
+                            }
+                        },
+                    })
+                elif self.path == "/.well-known/oauth-authorization-server":
+                    self.reply(200, {"issuer": issuer.base, "token_endpoint": issuer.base + "/token"})
+                else:
+                    self.reply(404, {"error": "not_found"})
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+                issuer.requests.append(("POST", self.path))
+                if self.path == "/token":
+                    form = urllib.parse.parse_qs(body)
+                    if form.get("tx_code") != [StandInIssuer.TX_CODE]:
+                        self.reply(400, {"error": "invalid_grant"})
+                    else:
+                        self.reply(200, {"access_token": "stand-in-token", "token_type": "Bearer"})
+                elif self.path == "/nonce":
+                    self.reply(200, {"c_nonce": "stand-in-nonce"})
+                elif self.path == "/credential":
+                    proof = json.loads(body)["proofs"]["jwt"][0]
+                    header = json.loads(base64url_decode(proof.split(".")[0]))
+                    maker = pathlib.Path(APP).parent / "examples" / "issue_credential"
+                    credential = subprocess.run(
+                        [str(maker), json.dumps(header["jwk"])],
+                        check=True, capture_output=True, text=True,
+                    ).stdout.strip()
+                    self.reply(200, {"credentials": [{"credential": credential}]})
+                else:
+                    self.reply(404, {"error": "not_found"})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        offer = {
+            "credential_issuer": self.base,
+            "credential_configuration_ids": ["AgeCredential"],
+            "grants": {
+                "urn:ietf:params:oauth:grant-type:pre-authorized_code": {
+                    "pre-authorized_code": "stand-in-code",
+                    "tx_code": {"input_mode": "numeric", "length": 4,
+                                "description": "Sent to you by text message"},
+                }
+            },
+        }
+        self.link = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(
+            json.dumps(offer), safe="")
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_receive_an_age_credential_with_a_transaction_code(launch, tmp_path):
+    issuer = StandInIssuer()
+    try:
+        app = launch(tmp_path / "receive", DISCLOSE_ALLOW_HTTP_LOOPBACK="1")
+        visible(app, "screen-welcome")
+        app.find_element(By.ID, "welcome-create").click()
+        type_into(app, "create-passphrase", PASSPHRASE)
+        type_into(app, "create-confirm", PASSPHRASE)
+        app.find_element(By.ID, "create-submit").click()
+        visible(app, "credentials-empty")
+
+        app.find_element(By.ID, "nav-open").click()
+        type_into(app, "open-link", issuer.link)
+        app.find_element(By.ID, "open-submit").click()
+        text_in(app, "offer-title", "127.0.0.1")
+        assert issuer.requests == [], "opening an offer by value contacts nobody"
+
+        # A wrong code: the issuer refuses; the offer stays open for another try.
+        type_into(app, "offer-code", "1111")
+        app.find_element(By.ID, "offer-accept").click()
+        text_in(app, "offer-error", "The issuer refused")
+        screenshot(app, "22-offer-code-refused")
+
+        type_into(app, "offer-code", StandInIssuer.TX_CODE)
+        app.find_element(By.ID, "offer-accept").click()
+        text_in(app, "result-title", "Added to your wallet")
+        card = app.find_element(By.CSS_SELECTOR, "#result-cards .card")
+        assert "Age credential" in card.text and "Valid" in card.text
+        screenshot(app, "23-received")
+
+        app.find_element(By.ID, "result-done").click()
+        cards = wait(app).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#credential-list .card") or False
+        )
+        assert len(cards) == 1
+        cards[0].click()
+        claims = text_in(app, "credential-claims", "Over 21").text
+        assert "Erika" in claims and "1990-01-31" in claims
+    finally:
+        issuer.close()
