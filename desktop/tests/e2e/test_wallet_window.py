@@ -210,10 +210,15 @@ def test_create_a_wallet_see_it_empty_open_an_offer_back_it_up_lock_and_unlock(l
     text_in(app, "open-error", "not a link Disclose Wallet can open")
     screenshot(app, "05-open-link-not-a-wallet-link")
 
-    # An offer passed by value is shown (who offers what, the code it needs) before anything
-    # is requested from the issuer; "Not now" leaves the wallet as it was.
-    type_into(app, "open-link", OFFER_BY_VALUE)
-    app.find_element(By.ID, "open-submit").click()
+    # A picture of an offer's QR code: the offer is shown (who offers what, the code it
+    # needs) before anything is requested from the issuer; "Not now" leaves the wallet as it
+    # was.
+    picture = home / "offer-qr.png"
+    subprocess.run(
+        [str(pathlib.Path(APP).parent / "examples" / "qr_png"), OFFER_BY_VALUE, str(picture)],
+        check=True,
+    )
+    app.find_element(By.ID, "open-qr").send_keys(str(picture))
     text_in(app, "offer-title", "issuer.example.com offers you a credential")
     assert "Age credential" in app.find_element(By.ID, "offer-credentials").text
     visible(app, "offer-code-field")
