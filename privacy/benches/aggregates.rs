@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group};
+use criterion::{Criterion, SamplingMode, criterion_group};
 use privacy::mechanism::{Prepared, partition};
 use privacy::policy::{Policy, Subject};
 use privacy::query::{QueryRequest, plan};
@@ -105,11 +105,15 @@ fn aggregates(c: &mut Criterion) {
     assert_eq!(dp("count").len(), REGIONS.len());
 
     let mut g = c.benchmark_group("dp");
+    // Slow iterations: the same count per sample rather than 1, 2, ... 10.
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("count_by_region", |b| b.iter(|| dp(black_box("count"))));
     g.bench_function("mean_by_region", |b| b.iter(|| dp(black_box("mean"))));
     g.finish();
 
     let mut g = c.benchmark_group("plain");
+    // Slow iterations: the same count per sample rather than 1, 2, ... 10.
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("count_by_region", |b| {
         b.iter(|| {
             let mut counts = [0u64; REGIONS.len()];
@@ -144,6 +148,8 @@ fn aggregates(c: &mut Criterion) {
     )
     .unwrap();
     let mut g = c.benchmark_group("dp_parts");
+    // Slow iterations: the same count per sample rather than 1, 2, ... 10.
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("partition", |b| {
         b.iter(|| partition(black_box(&p), &d.dataset))
     });

@@ -13,12 +13,12 @@
 // should stop the run loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use credentials::sd_jwt::{self, ClaimPath, SdJwtVcOptions};
 use credentials::{Ed25519SigningKey, Signer as _};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use rand_core::OsRng;
 use serde_json::{Value, json};
 use wallet::{CredentialFormat, KdfParams, NewCredential, Passphrase, VaultConfig, Wallet};
@@ -79,14 +79,27 @@ fn vault(c: &mut Criterion) {
     eprintln!("vault with {CREDENTIALS} credentials: {size} bytes");
 
     let mut g = c.benchmark_group("wallet");
+    // Slow iterations: the same count per sample rather than 1, 2, ... 10.
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("unlock_1000", |b| {
         b.iter(|| Wallet::open(&path, &passphrase, &config).unwrap().lock())
     });
     let mut w = Wallet::open(&path, &passphrase, &config).unwrap();
+    // Timed: storing the 1,001st credential. Untimed: removing it again, so every sample
+    // saves a vault of the same size.
     g.bench_function("save_1000", |b| {
-        b.iter(|| {
-            w.store_credential(new_credential(&compact), &mut OsRng, Utc::now())
-                .unwrap()
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let credential = new_credential(&compact);
+                let start = Instant::now();
+                let id = w
+                    .store_credential(credential, &mut OsRng, Utc::now())
+                    .unwrap();
+                total += start.elapsed();
+                w.remove_credential(&id).unwrap();
+            }
+            total
         })
     });
     g.finish();
@@ -97,6 +110,8 @@ fn vault(c: &mut Criterion) {
     let params = argon2::Params::new(p.memory_kib, p.iterations, p.parallelism, Some(32)).unwrap();
     let kdf = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut g = c.benchmark_group("wallet_parts");
+    // Slow iterations: the same count per sample rather than 1, 2, ... 10.
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("argon2id_default", |b| {
         b.iter(|| {
             let mut out = [0u8; 32];
