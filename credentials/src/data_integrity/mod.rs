@@ -33,6 +33,11 @@ pub use rdfc::{CanonicalizationError, CanonicalizationLimits, JsonLdError};
 /// are shallow; the recursive JSON-LD and canonicalization code must not meet deep input.
 pub const MAX_DEPTH: usize = 64;
 
+/// Most proofs in one proof set (VC Data Integrity 1.0 section 2.1.2). Each proof
+/// canonicalizes the whole document again, so without this bound a large document with
+/// many copies of a proof would multiply the canonicalization limits.
+pub const MAX_PROOFS: usize = 8;
+
 /// True if `value` nests deeper than [`MAX_DEPTH`].
 fn exceeds_depth(value: &Value) -> bool {
     rdfc::nesting_depth(value, MAX_DEPTH) > MAX_DEPTH
@@ -686,6 +691,14 @@ fn verify_proofs(
 ) -> Result<(), DataIntegrityError> {
     let proofs: Vec<&Map<String, Value>> = match document.get("proof") {
         Some(Value::Object(proof)) => vec![proof],
+        Some(Value::Array(set)) if set.len() > MAX_PROOFS => {
+            report.fail(
+                Check::Structure,
+                FailureCode::Malformed,
+                format!("more than {MAX_PROOFS} proofs"),
+            );
+            return Ok(());
+        }
         Some(Value::Array(set)) if !set.is_empty() && set.iter().all(Value::is_object) => {
             set.iter().filter_map(Value::as_object).collect()
         }

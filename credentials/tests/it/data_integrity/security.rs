@@ -451,6 +451,27 @@ fn proof_set_verifies_each_proof() {
     assert_fails(&verify(&one_bad), FailureCode::SignatureInvalid);
 }
 
+/// Every proof of a set canonicalizes the whole document again (rdfc: JSON-LD expansion and
+/// RDFC-1.0 under the work limits, per proof), so the work limits only bound the total if the
+/// number of proofs is bounded too: a large document with thousands of copies of one proof
+/// (or of garbage proofs with resolvable verification methods) is refused up front.
+#[test]
+fn proof_sets_larger_than_max_proofs_are_refused() {
+    let rdfc = signed(Cryptosuite::EddsaRdfc2022);
+    let proof = rdfc["proof"].clone();
+    let mut at_limit = rdfc.clone();
+    at_limit["proof"] = Value::Array(vec![proof.clone(); data_integrity::MAX_PROOFS]);
+    assert!(verify(&at_limit).is_verified(), "{:?}", verify(&at_limit));
+    let mut beyond = rdfc.clone();
+    beyond["proof"] = Value::Array(vec![proof; data_integrity::MAX_PROOFS + 1]);
+    let report = verify(&beyond);
+    assert_fails(&report, FailureCode::Malformed);
+    assert!(
+        !report.has_failure(FailureCode::SignatureInvalid),
+        "proofs were checked one by one: {report:?}"
+    );
+}
+
 // ---- the issuer controls the proof's key ----
 
 #[test]
