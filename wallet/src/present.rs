@@ -391,6 +391,18 @@ const REGISTERED_CLAIMS: [&str; 10] = [
     "_sd_alg",
 ];
 
+/// Members of a VC that the summary already shows (issuer, types) or that say nothing about
+/// the holder (contexts, validity, the proof); everything else in an `ldp_vc` is listed.
+const DESCRIBES_LDP_CREDENTIAL: [&str; 7] = [
+    "@context",
+    "type",
+    "issuer",
+    "validFrom",
+    "validUntil",
+    "proof",
+    "credentialSubject",
+];
+
 fn candidate<'a>(record: &'a CredentialRecord) -> CandidateCredential<'a> {
     match record.format {
         CredentialFormat::DcSdJwt => CandidateCredential {
@@ -597,6 +609,13 @@ fn plan_credential(
             let mut leaves = Vec::new();
             if let Some(subject) = record.credential.get("credentialSubject") {
                 leaf_paths(subject, "credentialSubject", &mut leaves);
+            }
+            // And every other member that is not shown as the credential's issuer, type or
+            // validity: `id` (a correlation handle), `evidence`, `credentialStatus`, ...
+            for (name, member) in record.credential.as_object().into_iter().flatten() {
+                if !DESCRIBES_LDP_CREDENTIAL.contains(&name.as_str()) {
+                    leaf_paths(member, name, &mut leaves);
+                }
             }
             let revealed = leaves
                 .into_iter()

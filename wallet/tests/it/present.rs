@@ -613,6 +613,11 @@ async fn optional_credential_sets_and_claim_set_alternatives_are_left_out() {
 
 /// Stores a Data Integrity credential about a fresh holder DID (as the receive flow does).
 fn receive_ldp(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
+    receive_ldp_with(w, seed, json!({}))
+}
+
+/// [`receive_ldp`] with `extra` top-level members in the credential.
+fn receive_ldp_with(w: &mut Wallet, seed: u64, extra: Value) -> wallet::CredentialId {
     use credentials::data_integrity::{self, Cryptosuite, ProofOptions};
     let issuer = Ed25519SigningKey::from_seed(&[43; 32]);
     let issuer_did = DidMethod::Key.did(&issuer.public_key());
@@ -626,6 +631,10 @@ fn receive_ldp(w: &mut Wallet, seed: u64) -> wallet::CredentialId {
         "validFrom": "2026-01-01T00:00:00Z",
         "credentialSubject": {"id": holder.did, "given_name": "Erika", "age_over_18": true},
     });
+    let mut vc = vc;
+    for (name, member) in extra.as_object().unwrap() {
+        vc[name] = member.clone();
+    }
     let options = ProofOptions::assertion(
         DidMethod::Key.verification_method(&issuer.public_key()),
         now(),
@@ -934,5 +943,52 @@ async fn a_redirect_uri_from_the_verifier_is_passed_on_only_if_it_is_an_allowed_
             .await
             .unwrap();
         assert_eq!(submitted.redirect_uri.as_deref(), expected, "{answer}");
+    }
+}
+
+/// Decision 0603: a Data Integrity credential is sent whole, so the summary lists everything
+/// in it that was not asked for, not only the subject's claims: a credential `id` (a
+/// correlation handle across verifiers) or `evidence` (documents checked at issuance) leave
+/// the wallet too.
+#[tokio::test]
+async fn every_member_of_a_data_integrity_credential_outside_its_subject_is_listed_as_revealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new_wallet(&dir.path().join("vault"));
+    receive_ldp_with(
+        &mut w,
+        81,
+        json!({
+            "id": "urn:uuid:5c2b1f0e-4a0e-4f43-9a1c-0f3c1d2e3f40",
+            "evidence": [{"type": ["DocumentVerification"], "document": "passport C01X00T47"}],
+        }),
+    );
+    let verifier = Verifier::new(7);
+    let query = json!({"credentials": [{
+        "id": "person",
+        "format": "ldp_vc",
+        "meta": {"type_values": [["PersonCredential"]]},
+        "claims": [{"path": ["credentialSubject", "age_over_18"], "values": [true]}],
+    }]});
+    let http = serve(&verifier.request(query), &verifier.key, &verifier.kid);
+    let request = fetch(
+        &http,
+        &link(&verifier.client_id(), REQUEST_URI),
+        NetworkPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let pending = present::plan(&w, request).unwrap();
+    let revealed = &pending.summary().credentials[0].revealed_anyway;
+    for expected in ["id", "evidence", "credentialSubject.given_name"] {
+        assert!(
+            revealed.contains(&expected.to_owned()),
+            "{expected} not listed: {revealed:?}"
+        );
+    }
+    for described in ["@context", "type", "issuer", "validFrom", "proof"] {
+        assert!(
+            !revealed.iter().any(|r| r.starts_with(described)),
+            "{described} listed as a claim: {revealed:?}"
+        );
     }
 }
