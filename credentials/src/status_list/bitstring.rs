@@ -14,12 +14,12 @@
 //!
 //! Section numbers refer to <https://www.w3.org/TR/vc-bitstring-status-list/>.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Compression, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError, StatusOutcome, compress,
-    decompress_bounded, is_url,
+    Compression, DEFAULT_CLOCK_SKEW_SECONDS, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError,
+    StatusOutcome, bounded_skew_seconds, compress, decompress_bounded, is_url,
 };
 use crate::base64url;
 use crate::report::FailureCode;
@@ -590,6 +590,12 @@ pub struct BitstringValidation {
     /// `id` optional and the W3C test-suite fixtures carry none; a list *with* an `id` must
     /// always match the entry's `statusListCredential`.
     pub require_list_id: bool,
+    /// Tolerance for clock differences when `validFrom` and `validUntil` are compared with
+    /// `now`, on each side (as Data Integrity's `clock_skew`): a list (re-)signed moments
+    /// after the verifier read its clock is not "not yet valid". Defaults to
+    /// [`DEFAULT_CLOCK_SKEW_SECONDS`]; bounded to `0..=`[`super::MAX_CLOCK_SKEW_SECONDS`]
+    /// whatever is set here.
+    pub clock_skew: TimeDelta,
 }
 
 impl Default for BitstringValidation {
@@ -597,6 +603,7 @@ impl Default for BitstringValidation {
         Self {
             minimum_entries: MIN_ENTRIES,
             require_list_id: false,
+            clock_skew: TimeDelta::seconds(DEFAULT_CLOCK_SKEW_SECONDS),
         }
     }
 }
@@ -701,7 +708,8 @@ impl BitstringStatusListCredential {
         self.valid_until
     }
 
-    /// [`Self::check_with`] with the default minimum of 131,072 entries.
+    /// [`Self::check_with`] with the default options: a minimum of 131,072 entries and
+    /// [`DEFAULT_CLOCK_SKEW_SECONDS`] of clock skew.
     pub fn check(
         &self,
         entry: &BitstringStatusListEntry,
@@ -733,11 +741,19 @@ impl BitstringStatusListCredential {
         if !self.purposes.contains(&entry.status_purpose) {
             return Err(StatusListError::PurposeMismatch);
         }
-        // VC 2.0 section 4.9 (validity period) applied to the list credential.
-        if self.valid_from.is_some_and(|from| now < from) {
+        // VC 2.0 section 4.9 (validity period) applied to the list credential, bounds
+        // inclusive, with the bounded clock skew on each side.
+        let skew = TimeDelta::seconds(bounded_skew_seconds(options.clock_skew.num_seconds()));
+        let latest = now
+            .checked_add_signed(skew)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let earliest = now
+            .checked_sub_signed(skew)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        if self.valid_from.is_some_and(|from| latest < from) {
             return Err(StatusListError::NotYetValid);
         }
-        if self.valid_until.is_some_and(|until| now > until) {
+        if self.valid_until.is_some_and(|until| earliest > until) {
             return Err(StatusListError::Expired);
         }
         // Steps 8-9: expand and check the minimum number of entries.
@@ -763,7 +779,7 @@ impl BitstringStatusListCredential {
 }
 
 /// Checks `entry` against the status list credential `list_credential` (whose proof the caller
-/// has verified) at time `now`, with the default minimum list size.
+/// has verified) at time `now`, with the default options (minimum list size, clock skew).
 pub fn check_status(
     entry: &BitstringStatusListEntry,
     list_credential: &Value,

@@ -34,6 +34,23 @@ pub const MIN_ENTRIES: usize = 131_072;
 /// outputs are refused while decompressing, so a small hostile input cannot exhaust memory.
 pub const MAX_DECOMPRESSED_BYTES: usize = 16 * 1024 * 1024;
 
+/// The clock skew tolerated by default when a list's validity (`validFrom` / `validUntil`,
+/// `iat` / `nbf` / `exp`) is compared with the verifier's time: 60 seconds, as for Data
+/// Integrity proofs (`data_integrity::VerifyOptions::new`). An issuer re-signs its lists, so
+/// a list fetched right after the verifier read its clock is routinely "a second in the
+/// future"; without a tolerance such a list, and so the credential, would be refused.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: i64 = 60;
+
+/// The largest clock skew ever applied, whatever the options say: 5 minutes. A larger
+/// setting is lowered to this, a negative one raised to 0, so that a mistaken option cannot
+/// make a long-expired or far-future list acceptable.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
+
+/// `seconds` of skew bounded to `0..=MAX_CLOCK_SKEW_SECONDS`.
+pub(crate) fn bounded_skew_seconds(seconds: i64) -> i64 {
+    seconds.clamp(0, MAX_CLOCK_SKEW_SECONDS)
+}
+
 /// Why a status list could not be built, decoded, or checked, or why a status could not be
 /// determined. Every variant means "no statement about the status can be made": verifiers
 /// map all of them to [`FailureCode::StatusUnavailable`] (see [`record_status`]).

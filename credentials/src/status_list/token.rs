@@ -15,8 +15,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    Compression, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError, StatusOutcome, compress,
-    decompress_bounded, is_url,
+    Compression, DEFAULT_CLOCK_SKEW_SECONDS, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError,
+    StatusOutcome, bounded_skew_seconds, compress, decompress_bounded, is_url,
 };
 use crate::base64url;
 use crate::jose::{Algorithm, CompactJws, sign_compact};
@@ -424,7 +424,10 @@ impl std::fmt::Debug for IssuerKey<'_> {
 pub struct TokenValidation {
     /// Accepted signature algorithms.
     pub algorithms: Vec<Algorithm>,
-    /// Clock skew tolerated on `iat`, `nbf` and `exp`, in seconds.
+    /// Clock skew tolerated on `iat`, `nbf` and `exp`, in seconds (RFC 7519 section 4.1.4
+    /// "leeway"): a token signed moments after the verifier read its clock is not "issued in
+    /// the future". Defaults to [`DEFAULT_CLOCK_SKEW_SECONDS`]; bounded to
+    /// `0..=`[`super::MAX_CLOCK_SKEW_SECONDS`] whatever is set here.
     pub leeway_seconds: i64,
     /// Lists with fewer statuses are refused (herd privacy). Defaults to [`MIN_ENTRIES`];
     /// lower it only for issuers known to publish smaller lists.
@@ -435,7 +438,7 @@ impl Default for TokenValidation {
     fn default() -> Self {
         Self {
             algorithms: vec![Algorithm::EdDSA, Algorithm::ES256],
-            leeway_seconds: 0,
+            leeway_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
             minimum_entries: MIN_ENTRIES,
         }
     }
@@ -533,7 +536,7 @@ pub fn verify_status_list_token(
     let iat = numeric_date(payload, "iat")?.ok_or(StatusListError::MissingProperty("iat"))?;
     let exp = numeric_date(payload, "exp")?;
     let nbf = numeric_date(payload, "nbf")?;
-    let leeway = options.leeway_seconds;
+    let leeway = bounded_skew_seconds(options.leeway_seconds);
     // Step 4c: an expired token MUST be rejected (RFC 7519 section 4.1.4: now before `exp`).
     if exp.is_some_and(|exp| now >= exp.saturating_add(leeway)) {
         return Err(StatusListError::Expired);

@@ -7,14 +7,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone as _, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use credentials::report::{FailureCode, VerificationReport};
 use credentials::status_list::bitstring::{
     BitstringStatus, BitstringStatusList, BitstringStatusListCredential, BitstringStatusListEntry,
     BitstringValidation, StatusListCredentialParams, StatusMessage, StatusPurpose, check_status,
 };
 use credentials::status_list::{
-    MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError, record_status,
+    DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES,
+    StatusListError, record_status,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -102,8 +103,9 @@ fn section_2_1_example_entry_checked_against_section_2_2_example_list_is_valid()
         check_status(&other, &section_2_2_example_credential(), now()),
         Err(StatusListError::ListCredentialMismatch)
     );
-    // The example list is valid from 2021-04-05T14:27:40Z.
-    let before = Utc.with_ymd_and_hms(2021, 4, 5, 14, 27, 39).unwrap();
+    // The example list is valid from 2021-04-05T14:27:40Z: refused before that, beyond the
+    // default 60 s of clock skew.
+    let before = Utc.with_ymd_and_hms(2021, 4, 5, 14, 26, 39).unwrap();
     assert_eq!(
         check_status(&entry, &section_2_2_example_credential(), before),
         Err(StatusListError::NotYetValid)
@@ -341,19 +343,46 @@ fn w3c_test_suite_short_list_is_refused() {
     ));
 }
 
+/// Options without any clock skew: the validity period's exact bounds.
+fn no_skew() -> BitstringValidation {
+    BitstringValidation {
+        clock_skew: TimeDelta::zero(),
+        ..BitstringValidation::default()
+    }
+}
+
 #[test]
 fn list_outside_its_validity_period_is_refused() {
     let list = BitstringStatusList::new(MIN_ENTRIES, 1).unwrap();
     let credential = params(vec![StatusPurpose::Revocation]).unsigned_credential(&list);
     let entry = BitstringStatusListEntry::new(LIST_URL, StatusPurpose::Revocation, 1);
-    let after = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 1).unwrap();
+    let parsed = BitstringStatusListCredential::from_json(&credential).unwrap();
+    // Without skew the bounds are exact and inclusive.
+    let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    assert!(parsed.check_with(&entry, end, &no_skew()).is_ok());
+    assert_eq!(
+        parsed.check_with(&entry, end + TimeDelta::seconds(1), &no_skew()),
+        Err(StatusListError::Expired)
+    );
+    let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    assert!(parsed.check_with(&entry, start, &no_skew()).is_ok());
+    assert_eq!(
+        parsed.check_with(&entry, start - TimeDelta::seconds(1), &no_skew()),
+        Err(StatusListError::NotYetValid)
+    );
+    // By default (60 s of skew): expired or not yet valid beyond the skew is refused.
+    let skew = TimeDelta::seconds(DEFAULT_CLOCK_SKEW_SECONDS);
+    let after = end + skew + TimeDelta::seconds(1);
     assert_eq!(
         check_status(&entry, &credential, after),
         Err(StatusListError::Expired)
     );
-    let at_end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    assert!(check_status(&entry, &credential, at_end).is_ok());
-    let before = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).unwrap();
+    let long_after = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        check_status(&entry, &credential, long_after),
+        Err(StatusListError::Expired)
+    );
+    let before = start - skew - TimeDelta::seconds(1);
     assert_eq!(
         check_status(&entry, &credential, before),
         Err(StatusListError::NotYetValid)
@@ -363,6 +392,93 @@ fn list_outside_its_validity_period_is_refused() {
     assert_eq!(
         check_status(&entry, &bad_time, now()),
         Err(StatusListError::InvalidTime("validUntil"))
+    );
+}
+
+/// A list the issuer (re-)signed a moment after the verifier read its clock: its `validFrom`
+/// is "in the future" by a second. The scenario test met this when the issuer re-signed
+/// a list on revocation while the wallet and verifier compared against an earlier instant.
+#[test]
+fn list_signed_just_after_the_verifiers_now_is_accepted_within_the_clock_skew() {
+    let verifier_now = now();
+    let mut params = params(vec![StatusPurpose::Revocation]);
+    params.valid_from = verifier_now + TimeDelta::seconds(1);
+    params.valid_until = Some(verifier_now + TimeDelta::days(1));
+    let mut list = BitstringStatusList::new(MIN_ENTRIES, 1).unwrap();
+    list.set(7, 1).unwrap();
+    let credential = params.unsigned_credential(&list);
+    let fine = BitstringStatusListEntry::new(LIST_URL, StatusPurpose::Revocation, 1);
+    let revoked = BitstringStatusListEntry::new(LIST_URL, StatusPurpose::Revocation, 7);
+    assert!(
+        check_status(&fine, &credential, verifier_now)
+            .unwrap()
+            .is_valid()
+    );
+    // The status is still read: a revoked entry stays revoked.
+    assert_eq!(
+        check_status(&revoked, &credential, verifier_now)
+            .unwrap()
+            .value,
+        1
+    );
+    // Up to the skew, inclusive.
+    let mut at_skew = params.clone();
+    at_skew.valid_from = verifier_now + TimeDelta::seconds(DEFAULT_CLOCK_SKEW_SECONDS);
+    assert!(
+        check_status(&fine, &at_skew.unsigned_credential(&list), verifier_now)
+            .unwrap()
+            .is_valid()
+    );
+    // Dated beyond the skew: refused.
+    let mut beyond = params.clone();
+    beyond.valid_from = verifier_now + TimeDelta::seconds(DEFAULT_CLOCK_SKEW_SECONDS + 1);
+    assert_eq!(
+        check_status(&fine, &beyond.unsigned_credential(&list), verifier_now),
+        Err(StatusListError::NotYetValid)
+    );
+    let mut far = params;
+    far.valid_from = verifier_now + TimeDelta::days(1);
+    far.valid_until = Some(verifier_now + TimeDelta::days(2));
+    assert_eq!(
+        check_status(&fine, &far.unsigned_credential(&list), verifier_now),
+        Err(StatusListError::NotYetValid)
+    );
+}
+
+#[test]
+fn clock_skew_option_is_bounded() {
+    let list = BitstringStatusList::new(MIN_ENTRIES, 1).unwrap();
+    let entry = BitstringStatusListEntry::new(LIST_URL, StatusPurpose::Revocation, 1);
+    let mut params = params(vec![StatusPurpose::Revocation]);
+    params.valid_from = now() + TimeDelta::hours(1);
+    params.valid_until = Some(now() + TimeDelta::days(1));
+    let credential =
+        BitstringStatusListCredential::from_json(&params.unsigned_credential(&list)).unwrap();
+    // An hour of skew is lowered to the maximum (5 minutes): an hour ahead stays refused.
+    let lax = BitstringValidation {
+        clock_skew: TimeDelta::hours(1),
+        ..BitstringValidation::default()
+    };
+    assert_eq!(
+        credential.check_with(&entry, now(), &lax),
+        Err(StatusListError::NotYetValid)
+    );
+    let at_max = now() + TimeDelta::hours(1) - TimeDelta::seconds(MAX_CLOCK_SKEW_SECONDS);
+    assert!(credential.check_with(&entry, at_max, &lax).is_ok());
+    // A negative skew counts as none: the exact bounds.
+    let negative = BitstringValidation {
+        clock_skew: TimeDelta::seconds(-30),
+        ..BitstringValidation::default()
+    };
+    assert!(
+        credential
+            .check_with(&entry, now() + TimeDelta::hours(1), &negative)
+            .is_ok()
+    );
+    // The default is 60 s.
+    assert_eq!(
+        BitstringValidation::default().clock_skew,
+        TimeDelta::seconds(60)
     );
 }
 

@@ -16,7 +16,8 @@ use credentials::status_list::token::{
     TokenValidation, check_status, check_status_with, verify_status_list_token,
 };
 use credentials::status_list::{
-    MAX_DECOMPRESSED_BYTES, MIN_ENTRIES, StatusListError, record_status,
+    DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_DECOMPRESSED_BYTES, MIN_ENTRIES,
+    StatusListError, record_status,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -330,13 +331,14 @@ fn section_8_2_example_status_list_token_verifies_with_the_draft_key() {
     assert_eq!(verified.list.as_bytes(), &[0xb9, 0xa3]);
     assert_eq!(verified.status(0).unwrap(), TokenStatus::Invalid);
     assert_eq!(verified.status(1).unwrap(), TokenStatus::Valid);
-    // Expired at its `exp`; a different key does not verify it.
+    // Expired at its `exp` (beyond the default clock skew); a different key does not
+    // verify it.
     assert_eq!(
         verify_status_list_token(
             SECTION_8_2_TOKEN,
             URI,
             IssuerKey::Key(&key),
-            2291720170,
+            2291720170 + DEFAULT_CLOCK_SKEW_SECONDS,
             &small_lists()
         ),
         Err(StatusListError::Expired)
@@ -559,12 +561,32 @@ fn expired_token_is_refused() {
     let token = issued_token(&key, &claims(), None);
     let public = key.public_key();
     let exp = NOW + 3600;
+    let no_leeway = TokenValidation {
+        leeway_seconds: 0,
+        ..TokenValidation::default()
+    };
+    let at = |now: i64, options: &TokenValidation| {
+        check_status_with(&token, &reference(0), IssuerKey::Key(&public), now, options)
+    };
+    assert_eq!(at(exp - 1, &no_leeway), Ok(TokenStatus::Valid));
+    assert_eq!(at(exp, &no_leeway), Err(StatusListError::Expired));
+    // By default, 60 s of leeway (RFC 7519 section 4.1.4); expired beyond it is refused.
+    let skew = DEFAULT_CLOCK_SKEW_SECONDS;
     assert_eq!(
-        check_status(&token, &reference(0), IssuerKey::Key(&public), exp - 1),
+        check_status(
+            &token,
+            &reference(0),
+            IssuerKey::Key(&public),
+            exp + skew - 1
+        ),
         Ok(TokenStatus::Valid)
     );
     assert_eq!(
-        check_status(&token, &reference(0), IssuerKey::Key(&public), exp),
+        check_status(&token, &reference(0), IssuerKey::Key(&public), exp + skew),
+        Err(StatusListError::Expired)
+    );
+    assert_eq!(
+        check_status(&token, &reference(0), IssuerKey::Key(&public), exp + 86_400),
         Err(StatusListError::Expired)
     );
     let lenient = TokenValidation {
@@ -598,6 +620,81 @@ fn token_issued_in_the_future_is_refused() {
         ),
         Err(StatusListError::IssuedInFuture)
     );
+}
+
+/// A list the issuer (re-)signed a moment after the verifier or wallet read its clock: `iat`
+/// a second "in the future". The scenario test met this when the issuer re-signed its list
+/// on revocation; with no leeway the status, and so the credential, was refused.
+#[test]
+fn token_issued_just_after_the_verifiers_now_is_accepted_within_the_leeway() {
+    let key = issuer_key();
+    let public = key.public_key();
+    let issued_at = |iat: i64| {
+        let mut claims = claims();
+        claims.iat = iat;
+        issued_token(&key, &claims, None)
+    };
+    let check = |token: &str, idx: usize| {
+        check_status(token, &reference(idx), IssuerKey::Key(&public), NOW)
+    };
+    let token = issued_at(NOW + 1);
+    assert_eq!(check(&token, 0), Ok(TokenStatus::Valid));
+    // The status is still read: a revoked entry stays revoked.
+    assert_eq!(check(&token, 7), Ok(TokenStatus::Invalid));
+    // Up to the leeway, inclusive; beyond it, refused.
+    let skew = DEFAULT_CLOCK_SKEW_SECONDS;
+    assert_eq!(check(&issued_at(NOW + skew), 0), Ok(TokenStatus::Valid));
+    assert_eq!(
+        check(&issued_at(NOW + skew + 1), 0),
+        Err(StatusListError::IssuedInFuture)
+    );
+    assert_eq!(
+        check(&issued_at(NOW + 86_400), 0),
+        Err(StatusListError::IssuedInFuture)
+    );
+    // With the leeway set to 0, even a second is refused (the old behaviour).
+    let strict = TokenValidation {
+        leeway_seconds: 0,
+        ..TokenValidation::default()
+    };
+    assert_eq!(
+        check_status_with(&token, &reference(0), IssuerKey::Key(&public), NOW, &strict),
+        Err(StatusListError::IssuedInFuture)
+    );
+}
+
+#[test]
+fn leeway_is_bounded() {
+    let key = issuer_key();
+    let public = key.public_key();
+    let mut future = claims();
+    future.iat = NOW + 3600;
+    future.exp = Some(NOW + 7200);
+    let token = issued_token(&key, &future, None);
+    // An hour of leeway is lowered to the maximum (5 minutes).
+    let lax = TokenValidation {
+        leeway_seconds: 3600,
+        ..TokenValidation::default()
+    };
+    let at = |now: i64, options: &TokenValidation| {
+        check_status_with(&token, &reference(0), IssuerKey::Key(&public), now, options)
+    };
+    assert_eq!(at(NOW, &lax), Err(StatusListError::IssuedInFuture));
+    assert_eq!(
+        at(NOW + 3600 - MAX_CLOCK_SKEW_SECONDS, &lax),
+        Ok(TokenStatus::Valid)
+    );
+    // A negative leeway counts as none.
+    let negative = TokenValidation {
+        leeway_seconds: -100,
+        ..TokenValidation::default()
+    };
+    assert_eq!(at(NOW + 3600, &negative), Ok(TokenStatus::Valid));
+    assert_eq!(
+        at(NOW + 3599, &negative),
+        Err(StatusListError::IssuedInFuture)
+    );
+    assert_eq!(TokenValidation::default().leeway_seconds, 60);
 }
 
 #[test]
