@@ -60,18 +60,64 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+/// The longest entity tag kept from a response or sent in `If-None-Match`.
+pub const MAX_ETAG_LEN: usize = 256;
+
+/// A response to a conditional GET: status, (capped) body, and the entity tag (`ETag`) the
+/// server gave for it, if any. A `304 Not Modified` has status 304 and an empty body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionalResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The body, at most the `max_body` given to [`HttpClient::get_if_none_match`] bytes.
+    pub body: Vec<u8>,
+    /// The `ETag` header, exactly as sent (quotes and `W/` included), if present, visible
+    /// ASCII and at most [`MAX_ETAG_LEN`] bytes.
+    pub etag: Option<String>,
+}
+
 /// An HTTP GET without redirects.
 #[async_trait::async_trait]
 pub trait HttpClient: Send + Sync {
     /// GETs `url`. Must not follow redirects (a 3xx is returned as is) and must fail with
     /// [`HttpError::BodyTooLarge`] rather than read more than `max_body` bytes.
     async fn get(&self, url: &Url, max_body: usize) -> Result<HttpResponse, HttpError>;
+
+    /// A conditional GET (RFC 9110 section 13.1.2): with `etag`, sends `If-None-Match: etag`,
+    /// so that a server whose representation still has that tag answers `304 Not Modified`
+    /// without a body; returns the response's `ETag`. Same rules as [`HttpClient::get`].
+    ///
+    /// The default sends no condition and reports no tag (so never a 304): correct, as every
+    /// response is then a full one, only not cheaper.
+    async fn get_if_none_match(
+        &self,
+        url: &Url,
+        max_body: usize,
+        etag: Option<&str>,
+    ) -> Result<ConditionalResponse, HttpError> {
+        let _ = etag;
+        let response = self.get(url, max_body).await?;
+        Ok(ConditionalResponse {
+            status: response.status,
+            body: response.body,
+            etag: None,
+        })
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
     async fn get(&self, url: &Url, max_body: usize) -> Result<HttpResponse, HttpError> {
         (**self).get(url, max_body).await
+    }
+
+    async fn get_if_none_match(
+        &self,
+        url: &Url,
+        max_body: usize,
+        etag: Option<&str>,
+    ) -> Result<ConditionalResponse, HttpError> {
+        (**self).get_if_none_match(url, max_body, etag).await
     }
 }
 
@@ -256,21 +302,29 @@ fn map_reqwest_error(e: &reqwest::Error) -> HttpError {
     }
 }
 
-#[async_trait::async_trait]
-impl HttpClient for ReqwestHttpClient {
-    async fn get(&self, url: &Url, max_body: usize) -> Result<HttpResponse, HttpError> {
+impl ReqwestHttpClient {
+    async fn fetch(
+        &self,
+        url: &Url,
+        max_body: usize,
+        if_none_match: Option<&str>,
+    ) -> Result<ConditionalResponse, HttpError> {
         check_target(url, self.allow_loopback)?;
-        let mut response = self
-            .client
-            .get(url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/did+json, application/json",
-            )
-            .send()
-            .await
-            .map_err(|e| map_reqwest_error(&e))?;
+        let mut request = self.client.get(url.clone()).header(
+            reqwest::header::ACCEPT,
+            "application/did+json, application/json",
+        );
+        if let Some(etag) = if_none_match.filter(|e| is_valid_etag(e)) {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let mut response = request.send().await.map_err(|e| map_reqwest_error(&e))?;
         let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|e| is_valid_etag(e))
+            .map(str::to_owned);
         if response
             .content_length()
             .is_some_and(|len| len > max_body as u64)
@@ -284,7 +338,33 @@ impl HttpClient for ReqwestHttpClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(HttpResponse { status, body })
+        Ok(ConditionalResponse { status, body, etag })
+    }
+}
+
+/// An entity tag worth keeping or sending: non-empty, at most [`MAX_ETAG_LEN`] bytes of
+/// visible ASCII (RFC 9110 section 8.8.3: `etagc` excludes controls and spaces).
+fn is_valid_etag(etag: &str) -> bool {
+    !etag.is_empty() && etag.len() <= MAX_ETAG_LEN && etag.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[async_trait::async_trait]
+impl HttpClient for ReqwestHttpClient {
+    async fn get(&self, url: &Url, max_body: usize) -> Result<HttpResponse, HttpError> {
+        let response = self.fetch(url, max_body, None).await?;
+        Ok(HttpResponse {
+            status: response.status,
+            body: response.body,
+        })
+    }
+
+    async fn get_if_none_match(
+        &self,
+        url: &Url,
+        max_body: usize,
+        etag: Option<&str>,
+    ) -> Result<ConditionalResponse, HttpError> {
+        self.fetch(url, max_body, etag).await
     }
 }
 

@@ -35,7 +35,7 @@ pub use did_key::{DidKey, DidKeyOptions};
 pub use did_web::{DidWebResolver, did_web_from_url, did_web_url};
 pub use document::{DidDocument, KeyMaterial, RelationshipEntry, VerificationMethod};
 pub use error::{DocumentError, InvalidDidReason, ResolutionError};
-pub use http::{HttpClient, HttpError, HttpResponse, ReqwestHttpClient};
+pub use http::{ConditionalResponse, HttpClient, HttpError, HttpResponse, ReqwestHttpClient};
 pub use resolver::{
     DidResolver, OfflineResolver, ResolvedDocuments, UniversalResolver, resolve_representation,
 };
