@@ -109,7 +109,7 @@ pub use pipeline::{
     VerifyError, verify_credential_alone, verify_presentation_alone,
 };
 pub use policy::{Format, Policy, PolicyError, RequiredClaim};
-pub use status::{HttpStatusFetcher, StatusCache, StatusFetchError, StatusFetcher};
+pub use status::{Fetched, HttpStatusFetcher, StatusCache, StatusFetchError, StatusFetcher};
 pub mod service;
 
 pub use service::{AppState, Scenario, ServiceConfig, ServiceError, ServiceParts, app, run, serve};

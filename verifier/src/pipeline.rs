@@ -9,8 +9,10 @@
 //!    `credentials::data_integrity::verify_presentation`) with this request's nonce and
 //!    audience, with issuer and holder keys resolved through the injected DID resolver;
 //! 4. policy: trusted issuer, holder binding, maximum credential age, status (fetched through
-//!    the bounded cache; unreachable, unsigned or malformed means `status_unavailable`),
-//!    required claims and values, and the DCQL claim constraints.
+//!    the bounded cache, which revalidates with the server on every use; unreachable, unsigned
+//!    or malformed means `status_unavailable`; the list's times are compared with the clock
+//!    read after the fetch, with 60 s of clock skew), required claims and values, and the
+//!    DCQL claim constraints.
 //!
 //! The result is [`Verified`] (constructible only here) or [`Rejected`] with every failed
 //! check and its stable code.
@@ -480,6 +482,9 @@ impl Verifier {
                             idx: reference.idx,
                             uri: reference.uri.clone(),
                         };
+                        // The list may have been (re-)signed after this verification began:
+                        // its times are compared with the clock read now, after the fetch,
+                        // with the default bounded leeway (60 s).
                         token::check_status_with(
                             jwt.trim(),
                             &token_ref,
@@ -487,7 +492,7 @@ impl Verifier {
                                 resolver: &docs,
                                 issuer: &issuer,
                             },
-                            ctx.now.timestamp(),
+                            self.clock.now().timestamp(),
                             &token::TokenValidation {
                                 algorithms: ctx.policy.jws_algorithms().unwrap_or_default(),
                                 ..token::TokenValidation::default()
@@ -701,6 +706,12 @@ impl Verifier {
             .map_err(|e| E::InvalidProperty(static_fetch_error(&e)))?;
         let list_vc: Value =
             serde_json::from_slice(&body).map_err(|_| E::NotAStatusListCredential)?;
+        // The list may have been (re-)signed after this verification began: its proof and
+        // validity period are compared with the clock read now, after the fetch, with the
+        // default bounded clock skew (60 s).
+        let now = self.clock.now();
+        let mut options = options.clone();
+        options.now = now;
         // The list must be signed by the credential's issuer (security.md: an unsigned or
         // wrongly signed list means the status is unavailable).
         let list_issuer = match list_vc.get("issuer") {
@@ -716,7 +727,7 @@ impl Verifier {
             proof_methods(&list_vc).iter().map(String::as_str),
         )
         .await;
-        let report = verify_credential(&list_vc, &docs, options)
+        let report = verify_credential(&list_vc, &docs, &options)
             .map_err(|_| E::InvalidProperty("status list proof"))?;
         if !report.is_verified()
             || proof_methods(&list_vc)
@@ -725,7 +736,11 @@ impl Verifier {
         {
             return Err(E::InvalidProperty("status list proof"));
         }
-        bitstring::BitstringStatusListCredential::from_json(&list_vc)?.check(&entry, ctx.now)
+        bitstring::BitstringStatusListCredential::from_json(&list_vc)?.check_with(
+            &entry,
+            now,
+            &bitstring::BitstringValidation::default(),
+        )
     }
 
     fn check_trust(&self, ctx: &Context<'_>, issuer: &str, f: &mut Failures) {

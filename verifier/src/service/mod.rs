@@ -55,6 +55,11 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 pub const MAX_EVENT_STREAMS: usize = 1024;
 /// The shortest admin token accepted.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+/// Status lists kept for revalidation at most.
+pub const STATUS_CACHE_CAPACITY: usize = 1024;
+/// A cached status list not used for this long is dropped (memory only: a cached list is
+/// never used without the issuer confirming it with a 304).
+pub const STATUS_CACHE_IDLE: TimeDelta = TimeDelta::minutes(5);
 
 /// The relying-party page's scenario: what it asks, whom it trusts, how it names things.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -293,10 +298,13 @@ impl AppState {
         let did_key = DidKey::from_public_key(&signing_key.public_key());
         let did = did_key.did().to_string();
         let kid = did_key.verification_method_id().to_string();
+        // Every status lookup is revalidated with the issuer (a conditional GET; the cached
+        // bytes are used only on 304), so a revocation shows at the next verification; an
+        // entry unused for 5 minutes is dropped, and at most 1024 lists are kept.
         let status = Arc::new(StatusCache::new(
             parts.status_fetcher,
-            1024,
-            TimeDelta::minutes(5),
+            STATUS_CACHE_CAPACITY,
+            STATUS_CACHE_IDLE,
         ));
         let verifier = Verifier::new(
             parts.clock.clone(),

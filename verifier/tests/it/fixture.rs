@@ -2,6 +2,7 @@
 //! wallet or issuer crates), and a verifier wired with an in-memory status list host.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -14,6 +15,7 @@ use credentials::status_list::token::{Bits, StatusListTokenClaims, TokenStatusLi
 use credentials::{Ed25519SigningKey, Signer};
 use did_methods::{DidKey, UniversalResolver};
 use serde_json::{Map, Value, json};
+use verifier::status::Fetched;
 use verifier::{
     ManualClock, NonceStore, Policy, PresentationRequest, RequiredClaim, StatusCache,
     StatusFetchError, StatusFetcher, Verifier,
@@ -49,19 +51,64 @@ impl Party {
     }
 }
 
-/// Status list documents served by URL; a URL not in the map is unreachable.
+/// Status list documents served by URL, like the issuer serves them: each with an `ETag`
+/// that changes with the document, `304 Not Modified` to a request whose `If-None-Match`
+/// is the current tag. A URL not in the map is unreachable.
 #[derive(Default)]
-pub struct StatusHost(pub Mutex<HashMap<String, Vec<u8>>>);
+pub struct StatusHost {
+    documents: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    revision: AtomicUsize,
+    /// Full (200) answers given.
+    pub full: AtomicUsize,
+    /// 304 answers given.
+    pub not_modified: AtomicUsize,
+    /// Called on every request before it is answered (to move the clock, re-publish...).
+    pub on_request: Mutex<Option<Box<dyn Fn() + Send>>>,
+}
+
+impl StatusHost {
+    /// (full answers, 304 answers) so far.
+    pub fn answers(&self) -> (usize, usize) {
+        (
+            self.full.load(Ordering::SeqCst),
+            self.not_modified.load(Ordering::SeqCst),
+        )
+    }
+}
 
 #[async_trait::async_trait]
 impl StatusFetcher for StatusHost {
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, StatusFetchError> {
-        self.0
+        match self.fetch_if_modified(url, None).await? {
+            Fetched::Modified { body, .. } => Ok(body),
+            Fetched::NotModified => Err(StatusFetchError::Status(304)),
+        }
+    }
+
+    async fn fetch_if_modified(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+    ) -> Result<Fetched, StatusFetchError> {
+        if let Some(hook) = self.on_request.lock().unwrap().as_ref() {
+            hook();
+        }
+        let (current, body) = self
+            .documents
             .lock()
             .unwrap()
             .get(url)
             .cloned()
-            .ok_or(StatusFetchError::Http(did_methods::HttpError::Connect))
+            .ok_or(StatusFetchError::Http(did_methods::HttpError::Connect))?;
+        if etag == Some(current.as_str()) {
+            self.not_modified.fetch_add(1, Ordering::SeqCst);
+            return Ok(Fetched::NotModified);
+        }
+        self.full.fetch_add(1, Ordering::SeqCst);
+        Ok(Fetched::Modified {
+            body,
+            etag: Some(current),
+        })
     }
 }
 
@@ -171,14 +218,21 @@ impl World {
     /// The issuer's Status List Token for `uri` with `value` at [`TOKEN_INDEX`], issued a
     /// minute before the clock's now.
     pub fn token_list_jwt(&self, uri: &str, value: u8) -> String {
+        let now = self.clock_now().timestamp();
+        self.token_list_jwt_at(uri, value, now.min(t0().timestamp()) - 60)
+    }
+
+    /// The issuer's Status List Token for `uri` with `value` at [`TOKEN_INDEX`], issued at
+    /// `iat` (unix seconds).
+    pub fn token_list_jwt_at(&self, uri: &str, value: u8, iat: i64) -> String {
         let mut list = TokenStatusList::new(131_072, Bits::Two).unwrap();
         list.set(TOKEN_INDEX, value).unwrap();
         let now = self.clock_now().timestamp();
         let claims = StatusListTokenClaims {
             sub: uri.into(),
             iss: Some(self.issuer.did.clone()),
-            iat: now.min(t0().timestamp()) - 60,
-            exp: Some(now.max(t0().timestamp()) + 86_400 * 400),
+            iat,
+            exp: Some(now.max(t0().timestamp()).max(iat) + 86_400 * 400),
             ttl: Some(300),
             aggregation_uri: None,
         };
@@ -212,6 +266,21 @@ impl World {
 
     /// Publishes a Bitstring Status List credential for revocation, signed by `signer`.
     pub fn publish_bitstring_list(&self, value: u8, signer: &Party) {
+        let valid_from = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        self.publish_bitstring_list_at(value, signer, valid_from, t0() - TimeDelta::days(1));
+    }
+
+    /// [`Self::publish_bitstring_list`] valid from `valid_from`, its proof created at
+    /// `signed_at`.
+    pub fn publish_bitstring_list_at(
+        &self,
+        value: u8,
+        signer: &Party,
+        valid_from: DateTime<Utc>,
+        signed_at: DateTime<Utc>,
+    ) {
         let mut list = bitstring::BitstringStatusList::new(131_072, 1).unwrap();
         list.set(BITSTRING_INDEX, value).unwrap();
         let vc = json!({
@@ -219,7 +288,7 @@ impl World {
             "id": BITSTRING_LIST_URL,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": self.issuer.did,
-            "validFrom": "2026-01-01T00:00:00Z",
+            "validFrom": valid_from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "credentialSubject": {
                 "id": format!("{BITSTRING_LIST_URL}#list"),
                 "type": "BitstringStatusList",
@@ -230,19 +299,25 @@ impl World {
         let signed = data_integrity::sign(
             &vc,
             Cryptosuite::EddsaJcs2022,
-            &ProofOptions::assertion(signer.vm.clone(), t0() - TimeDelta::days(1)),
+            &ProofOptions::assertion(signer.vm.clone(), signed_at),
             &signer.key,
         )
         .unwrap();
         self.serve(BITSTRING_LIST_URL, serde_json::to_vec(&signed).unwrap());
     }
 
+    /// Publishes `body` at `url`, with a new `ETag`.
     pub fn serve(&self, url: &str, body: Vec<u8>) {
-        self.status.0.lock().unwrap().insert(url.into(), body);
+        let revision = self.status.revision.fetch_add(1, Ordering::SeqCst) + 1;
+        self.status
+            .documents
+            .lock()
+            .unwrap()
+            .insert(url.into(), (format!("\"{revision}\""), body));
     }
 
     pub fn unserve(&self, url: &str) {
-        self.status.0.lock().unwrap().remove(url);
+        self.status.documents.lock().unwrap().remove(url);
     }
 
     /// An SD-JWT VC for `holder` by `issuer` with every age claim and a name, each

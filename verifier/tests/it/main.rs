@@ -9,3 +9,4 @@ mod holder;
 mod pipeline;
 mod process;
 mod service;
+mod status;
