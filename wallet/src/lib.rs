@@ -7,6 +7,7 @@
 //! - [`wallet`]: [`Wallet`], the unlocked vault: holder keys, credentials, history, passphrase
 //!   change, backup export and import.
 //! - [`holder`]: holder keys, their did:key / did:jwk identifiers, and [`HolderSigner`].
+//! - [`clock`]: the injected clock the flows read at each check.
 //! - [`contents`]: the records the vault holds.
 //! - [`display`]: escaping text from issuers and verifiers before it is shown.
 //! - [`net`]: which URLs the wallet may contact, and the HTTP trait the flows use.
@@ -19,6 +20,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod contents;
 pub mod display;
 pub mod error;

@@ -350,7 +350,7 @@ fn receive(
         &resolver,
         policy,
         &mut rand_core::OsRng,
-        chrono::Utc::now(),
+        wallet::clock::SystemClock,
     ))?;
     if json_out {
         println!(

@@ -13,13 +13,19 @@
 //!    `credentialSubject.id` for `ldp_vc`), and its status (Token Status List or Bitstring
 //!    Status List) when it has one. A credential that fails any check is not stored, and its
 //!    unused key is discarded.
+//!
+//! Time: each check reads the injected [`Clock`] when it happens (the issuer signs the
+//! credential and may re-sign its status list while the flow runs), and what the issuer
+//! signed may be up to [`CLOCK_SKEW_SECONDS`] "in the future" of the wallet's clock.
 
-use chrono::{DateTime, Utc};
+use chrono::TimeDelta;
 use credentials::data_integrity;
 use credentials::jose::sign_compact;
 use credentials::oid4vp::messages::form_decode;
 use credentials::sd_jwt::{self, IssuerKey, KeyBindingPolicy, SdJwt, VerifyOptions};
-use credentials::status_list::bitstring::{BitstringStatusListEntry, check_status};
+use credentials::status_list::bitstring::{
+    BitstringStatusListCredential, BitstringStatusListEntry, BitstringValidation,
+};
 use credentials::status_list::token::{
     self, TokenStatus, TokenValidation, verify_status_list_token,
 };
@@ -30,6 +36,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use url::Url;
 
+use crate::clock::{CLOCK_SKEW_SECONDS, Clock};
 use crate::contents::{CredentialFormat, CredentialId, NewCredential};
 use crate::error::WalletError;
 use crate::holder::{DidMethod, HolderKey};
@@ -354,6 +361,9 @@ pub struct Received {
 
 /// Step 2: fetches, verifies and stores every credential of `offer`.
 ///
+/// `clock` is read at each check (pass [`crate::clock::SystemClock`]; a fixed instant is a
+/// stopped clock, for tests).
+///
 /// Credentials verified before a later one fails stay stored; the error says which failed.
 #[allow(clippy::too_many_arguments)]
 pub async fn receive(
@@ -364,7 +374,7 @@ pub async fn receive(
     resolver: &dyn DidResolver,
     policy: NetworkPolicy,
     rng: &mut impl CryptoRngCore,
-    now: DateTime<Utc>,
+    clock: impl Clock,
 ) -> Result<Vec<Received>, ReceiveError> {
     // Nothing is sent before the transaction code is known to fit the offer.
     let tx_code = match (&offer.tx_code, tx_code) {
@@ -473,7 +483,7 @@ pub async fn receive(
 
     let mut received = Vec::new();
     for (configuration_id, format, configuration) in wanted {
-        let key = wallet.generate_holder_key(DidMethod::Key, rng, now)?;
+        let key = wallet.generate_holder_key(DidMethod::Key, rng, clock.now())?;
         let outcome = fetch_and_verify(
             wallet,
             FetchContext {
@@ -488,7 +498,7 @@ pub async fn receive(
                 http,
                 resolver,
                 policy,
-                now,
+                clock: &clock,
             },
         )
         .await;
@@ -496,7 +506,7 @@ pub async fn receive(
             Ok(credential) => {
                 let issuer = credential.issuer.clone();
                 let types = credential.types.clone();
-                let id = wallet.store_credential(credential, rng, now)?;
+                let id = wallet.store_credential(credential, rng, clock.now())?;
                 received.push(Received {
                     id,
                     configuration_id,
@@ -528,7 +538,7 @@ struct FetchContext<'a> {
     http: &'a dyn WalletHttp,
     resolver: &'a dyn DidResolver,
     policy: NetworkPolicy,
-    now: DateTime<Utc>,
+    clock: &'a dyn Clock,
 }
 
 async fn fetch_and_verify(
@@ -566,7 +576,7 @@ async fn fetch_and_verify(
     };
     let mut claims = Map::new();
     claims.insert("aud".into(), json!(ctx.issuer_id));
-    claims.insert("iat".into(), json!(ctx.now.timestamp()));
+    claims.insert("iat".into(), json!(ctx.clock.now().timestamp()));
     if let Some(n) = &nonce {
         claims.insert("nonce".into(), json!(n));
     }
@@ -651,12 +661,11 @@ async fn verify_sd_jwt(
         ]))?
         .to_owned();
     let documents = resolve_issuer(ctx.resolver, &issuer).await?;
-    let verification = sd_jwt::verify(
-        &text,
-        IssuerKey::Resolver(&documents),
-        &VerifyOptions::sd_jwt_vc(ctx.now, KeyBindingPolicy::NotRequired),
-    )
-    .map_err(|e| ReceiveError::IssuerKey(e.to_string()))?;
+    // The issuer signed moments ago: its `iat` may be a little ahead of this clock.
+    let mut options = VerifyOptions::sd_jwt_vc(ctx.clock.now(), KeyBindingPolicy::NotRequired);
+    options.clock_skew = TimeDelta::seconds(CLOCK_SKEW_SECONDS);
+    let verification = sd_jwt::verify(&text, IssuerKey::Resolver(&documents), &options)
+        .map_err(|e| ReceiveError::IssuerKey(e.to_string()))?;
     if !verification.is_verified() {
         return Err(failed(verification.report()));
     }
@@ -718,8 +727,12 @@ async fn check_token_status(
             resolver: documents as &dyn KeyResolver,
             issuer,
         },
-        ctx.now.timestamp(),
-        &TokenValidation::default(),
+        // After the fetch: the issuer may have (re-)signed the list just now.
+        ctx.clock.now().timestamp(),
+        &TokenValidation {
+            leeway_seconds: CLOCK_SKEW_SECONDS,
+            ..TokenValidation::default()
+        },
     )
     .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
     match list.status(reference.idx) {
@@ -750,7 +763,8 @@ async fn verify_ldp_vc(
         _ => String::new(),
     };
     let documents = resolve_issuer(ctx.resolver, &issuer).await?;
-    let options = data_integrity::VerifyOptions::new(ctx.now);
+    let mut options = data_integrity::VerifyOptions::new(ctx.clock.now());
+    options.clock_skew = TimeDelta::seconds(CLOCK_SKEW_SECONDS);
     let report = data_integrity::verify_credential(&credential, &documents, &options)
         .map_err(|e| ReceiveError::IssuerKey(e.to_string()))?;
     if !report.is_verified() {
@@ -824,18 +838,23 @@ async fn check_bitstring_status(
         ));
     }
     let documents = resolve_issuer(ctx.resolver, issuer).await?;
-    let report = data_integrity::verify_credential(
-        &list,
-        &documents,
-        &data_integrity::VerifyOptions::new(ctx.now),
-    )
-    .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
+    // After the fetch: the issuer may have (re-)signed the list just now.
+    let now = ctx.clock.now();
+    let mut options = data_integrity::VerifyOptions::new(now);
+    options.clock_skew = TimeDelta::seconds(CLOCK_SKEW_SECONDS);
+    let report = data_integrity::verify_credential(&list, &documents, &options)
+        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
     if !report.is_verified() {
         return Err(ReceiveError::StatusUnavailable(
             "status list signature".into(),
         ));
     }
-    let status = check_status(&entry, &list, ctx.now)
+    let validation = BitstringValidation {
+        clock_skew: TimeDelta::seconds(CLOCK_SKEW_SECONDS),
+        ..BitstringValidation::default()
+    };
+    let status = BitstringStatusListCredential::from_json(&list)
+        .and_then(|list| list.check_with(&entry, now, &validation))
         .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
     if status.is_valid() {
         return Ok(());

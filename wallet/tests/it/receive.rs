@@ -4,10 +4,14 @@
 
 use std::sync::Mutex;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use credentials::data_integrity::{self, Cryptosuite, ProofOptions};
 use credentials::jose::CompactJws;
 use credentials::oid4vp::messages::{form_decode, form_encode};
 use credentials::sd_jwt::{self, ClaimPath, SdJwtVcOptions, StatusListReference};
+use credentials::status_list::bitstring::{
+    BitstringStatusList, StatusListCredentialParams, StatusPurpose,
+};
 use credentials::status_list::token::{Bits, StatusListTokenClaims, TokenStatusList};
 use credentials::{Ed25519SigningKey, PublicKey, Signer as _};
 use did_methods::UniversalResolver;
@@ -43,6 +47,14 @@ pub struct FakeIssuer {
     token_endpoint_base: Option<String>,
     log: Mutex<Vec<String>>,
     nonces: Mutex<Vec<String>>,
+    /// The true time: starts at `now()` and moves `step` with every request answered (the
+    /// flow takes time).
+    time: Mutex<DateTime<Utc>>,
+    step: TimeDelta,
+    /// How far ahead of the true time the issuer's clock is when it signs a credential.
+    ahead: TimeDelta,
+    /// How far ahead of the true time the issuer's clock is when it signs a status list.
+    status_ahead: TimeDelta,
 }
 
 impl FakeIssuer {
@@ -67,7 +79,16 @@ impl FakeIssuer {
             token_endpoint_base: None,
             log: Mutex::new(Vec::new()),
             nonces: Mutex::new(Vec::new()),
+            time: Mutex::new(now()),
+            step: TimeDelta::zero(),
+            ahead: TimeDelta::zero(),
+            status_ahead: TimeDelta::zero(),
         }
+    }
+
+    /// The true time (what a correct clock shows now).
+    pub fn time(&self) -> DateTime<Utc> {
+        *self.time.lock().unwrap()
     }
 
     fn offer_json(&self) -> Value {
@@ -94,18 +115,44 @@ impl FakeIssuer {
         self.log.lock().unwrap().clone()
     }
 
+    /// Signed on request, like the real issuer re-signs a changed list.
     fn status_token(&self, value: u8) -> String {
         let mut list = TokenStatusList::new(131_072, Bits::Two).unwrap();
         list.set(STATUS_IDX, value).unwrap();
+        let signed = self.time() + self.status_ahead;
         StatusListTokenClaims {
             sub: format!("{}/status/1", self.base),
             iss: Some(self.did.clone()),
-            iat: now().timestamp() - 60,
-            exp: Some(now().timestamp() + 3600),
+            iat: signed.timestamp(),
+            exp: Some(signed.timestamp() + 3600),
             ttl: Some(300),
             aggregation_uri: None,
         }
         .sign(&list, &self.key, Some(&self.kid))
+    }
+
+    /// A revocation Bitstring Status List credential with `value` at [`STATUS_IDX`], valid
+    /// from when it is signed, on request.
+    fn bitstring_list(&self, value: u8) -> Value {
+        let mut list = BitstringStatusList::new(131_072, 1).unwrap();
+        list.set(STATUS_IDX, value).unwrap();
+        let signed = self.time() + self.status_ahead;
+        let unsigned = StatusListCredentialParams {
+            id: format!("{}/status/bitstring/1", self.base),
+            issuer: self.did.clone(),
+            purposes: vec![StatusPurpose::Revocation],
+            valid_from: signed,
+            valid_until: Some(signed + TimeDelta::days(1)),
+            ttl_ms: Some(300_000),
+        }
+        .unsigned_credential(&list);
+        data_integrity::sign(
+            &unsigned,
+            Cryptosuite::EddsaJcs2022,
+            &ProofOptions::assertion(&self.kid, signed),
+            &self.key,
+        )
+        .unwrap()
     }
 
     fn issue(
@@ -123,7 +170,7 @@ impl FakeIssuer {
             } else {
                 holder
             };
-            let vc = json!({
+            let mut vc = json!({
                 // VC 2.0 plus an explicit issuer-dependent @vocab: Data Integrity expands in
                 // safe mode, where an undefined term is an error.
                 "@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#"}],
@@ -132,10 +179,18 @@ impl FakeIssuer {
                 "validFrom": "2026-01-01T00:00:00Z",
                 "credentialSubject": {"id": holder, "given_name": "Erika", "age_over_18": true},
             });
+            if self.status.is_some() {
+                vc["credentialStatus"] = json!({
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": STATUS_IDX.to_string(),
+                    "statusListCredential": format!("{}/status/bitstring/1", self.base),
+                });
+            }
             return data_integrity::sign(
                 &vc,
                 Cryptosuite::EddsaRdfc2022,
-                &ProofOptions::assertion(&self.kid, now()),
+                &ProofOptions::assertion(&self.kid, self.time() + self.ahead),
                 signer,
             )
             .unwrap();
@@ -143,7 +198,7 @@ impl FakeIssuer {
         let mut options = SdJwtVcOptions::new(PID);
         options.iss = Some(self.did.clone());
         options.kid = Some(self.kid.clone());
-        options.iat = Some(now());
+        options.iat = Some(self.time() + self.ahead);
         options.cnf = Some(bound);
         if self.status.is_some() {
             options.status = Some(StatusListReference {
@@ -195,6 +250,7 @@ impl FakeIssuer {
         bearer: Option<&str>,
     ) -> HttpResponse {
         self.log.lock().unwrap().push(format!("{method} {path}"));
+        *self.time.lock().unwrap() += self.step;
         let base = self.base.clone();
         let endpoints = self.endpoint_base.clone().unwrap_or_else(|| base.clone());
         let token_base = self
@@ -221,6 +277,14 @@ impl FakeIssuer {
                 status: 200,
                 content_type: Some("application/statuslist+jwt".into()),
                 body: self.status_token(self.status.unwrap_or(0)).into_bytes(),
+            },
+            ("GET", "/status/bitstring/1") => HttpResponse {
+                status: 200,
+                content_type: Some("application/vc+ld+json".into()),
+                body: self
+                    .bitstring_list(self.status.unwrap_or(0))
+                    .to_string()
+                    .into_bytes(),
             },
             ("POST", "/token") => {
                 let form = form_decode(body).unwrap();
@@ -557,6 +621,147 @@ async fn a_data_integrity_credential_is_verified_and_bound_to_the_holder_did() {
     other.bind_to = Some(Ed25519SigningKey::from_seed(&[3; 32]).public_key());
     let err = run(&mut w, &other, &o, None).await.unwrap_err();
     assert!(matches!(err, ReceiveError::NotBoundToOurKey), "{err:?}");
+}
+
+/// The issuer signs the credential (`iat`, proof `created`) and its status list while the
+/// flow runs, after the instant the wallet started with. Seen end to end: a list re-signed a
+/// second after the wallet's start instant was refused as "issued in the future", and the
+/// credential with it.
+async fn receive_from(
+    w: &mut Wallet,
+    issuer: &FakeIssuer,
+    configuration: &str,
+    clock: impl wallet::clock::Clock,
+) -> Result<Vec<receive::Received>, ReceiveError> {
+    let mut o = offer(issuer, &issuer.offer_uri()).await;
+    o.credential_configuration_ids = vec![configuration.into()];
+    let seed = w.holder_keys().len() as u64 * 1000 + w.credentials().len() as u64 + 1;
+    receive::receive(
+        w,
+        &o,
+        None,
+        issuer,
+        &UniversalResolver::offline(),
+        NetworkPolicy::default(),
+        &mut rng(seed),
+        clock,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn what_the_issuer_signs_seconds_after_the_wallets_start_instant_is_accepted() {
+    for configuration in ["pid_sd_jwt", "pid_ldp"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = new_wallet(&dir.path().join("vault"));
+        let mut issuer = FakeIssuer::new();
+        issuer.status = Some(0);
+        issuer.step = TimeDelta::seconds(1);
+        // A wallet that read its clock once, before the flow: within the 60 s skew.
+        let start = now();
+        let got = receive_from(&mut w, &issuer, configuration, start)
+            .await
+            .unwrap_or_else(|e| panic!("{configuration}: {e}"));
+        assert_eq!(got.len(), 1);
+        assert!(issuer.time() > start, "the issuer signed after the start");
+        let status = if configuration == "pid_ldp" {
+            "GET /status/bitstring/1"
+        } else {
+            "GET /status/1"
+        };
+        assert!(issuer.log().iter().any(|l| l == status), "{configuration}");
+
+        // The revocation is still seen.
+        let mut revoked = FakeIssuer::new();
+        revoked.status = Some(1);
+        revoked.step = TimeDelta::seconds(1);
+        let err = receive_from(&mut w, &revoked, configuration, start)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ReceiveError::Revoked),
+            "{configuration}: {err:?}"
+        );
+        assert_eq!(w.credentials().len(), 1, "{configuration}");
+    }
+}
+
+#[tokio::test]
+async fn the_clock_is_read_at_each_check_not_once_for_the_flow() {
+    for configuration in ["pid_sd_jwt", "pid_ldp"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = new_wallet(&dir.path().join("vault"));
+        // A slow issuer: 40 s pass with every request, far more than the skew over the flow.
+        let mut issuer = FakeIssuer::new();
+        issuer.status = Some(0);
+        issuer.step = TimeDelta::seconds(40);
+        let got = receive_from(&mut w, &issuer, configuration, || issuer.time())
+            .await
+            .unwrap_or_else(|e| panic!("{configuration}: {e}"));
+        let stored = w.credential(got[0].id.as_str()).unwrap();
+        assert_eq!(
+            stored.received_at,
+            issuer.time(),
+            "stored when it was stored"
+        );
+
+        // The same slow issuer against a clock stopped at the start: beyond the skew.
+        let mut slow = FakeIssuer::new();
+        slow.status = Some(0);
+        slow.step = TimeDelta::seconds(40);
+        let err = receive_from(&mut w, &slow, configuration, now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ReceiveError::Verification(_)),
+            "{configuration}: {err:?}"
+        );
+        assert_eq!(w.credentials().len(), 1, "{configuration}");
+    }
+}
+
+#[tokio::test]
+async fn what_the_issuer_signs_far_in_the_future_is_refused() {
+    for configuration in ["pid_sd_jwt", "pid_ldp"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = new_wallet(&dir.path().join("vault"));
+        // Within the skew: accepted.
+        let mut close = FakeIssuer::new();
+        close.status = Some(0);
+        close.ahead = TimeDelta::seconds(50);
+        close.status_ahead = TimeDelta::seconds(50);
+        receive_from(&mut w, &close, configuration, || close.time())
+            .await
+            .unwrap_or_else(|e| panic!("{configuration}: {e}"));
+        // The credential signed an hour ahead: not verified, not stored.
+        let mut ahead = FakeIssuer::new();
+        ahead.status = Some(0);
+        ahead.ahead = TimeDelta::hours(1);
+        let err = receive_from(&mut w, &ahead, configuration, || ahead.time())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ReceiveError::Verification(_)),
+            "{configuration}: {err:?}"
+        );
+        // The status list signed an hour ahead: the status cannot be determined.
+        let mut list_ahead = FakeIssuer::new();
+        list_ahead.status = Some(0);
+        list_ahead.status_ahead = TimeDelta::hours(1);
+        let err = receive_from(&mut w, &list_ahead, configuration, || list_ahead.time())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ReceiveError::StatusUnavailable(_)),
+            "{configuration}: {err:?}"
+        );
+        assert_eq!(w.credentials().len(), 1, "{configuration}");
+        assert_eq!(
+            w.holder_keys().len(),
+            1,
+            "{configuration}: refused keys dropped"
+        );
+    }
 }
 
 /// OpenID4VCI 1.0 section 12.2.4 names the credential and nonce endpoints the *Credential
