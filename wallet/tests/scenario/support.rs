@@ -250,17 +250,6 @@ impl Service {
         })
     }
 
-    /// Stops the process and starts it again on the same port with the same data.
-    pub fn restart(&mut self) {
-        self.stop();
-        assert!(
-            self.spawn_and_wait(),
-            "{} did not come back after a restart; its log:\n{}",
-            self.name,
-            self.log_text()
-        );
-    }
-
     fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
