@@ -487,6 +487,7 @@ fn run_scenario(format: Format) {
         Some(1),
         "{summary:#}"
     );
+    assert_consent_summary(format, &summary["credentials"][0]);
     let view_1 = d.outcome(&request_1);
     assert_verified_minimal(format, &view_1, &alice, &d.issuer_did);
 
@@ -637,4 +638,38 @@ fn proof_of_age_as_sd_jwt_vc() {
 #[test]
 fn proof_of_age_as_data_integrity_vc() {
     run_scenario(Format::LdpVc);
+}
+
+/// The consent summary the holder approved names what is shared, what stays private and what an
+/// all-or-nothing proof reveals anyway: for SD-JWT only `age_over_21` goes, and name and birth
+/// date stay private; a Data Integrity credential cannot hide its other claims, so the summary
+/// says the other age attributes are shared too and nothing is held back.
+fn assert_consent_summary(format: Format, planned: &Value) {
+    let names = |field: &str| -> Vec<String> {
+        planned[field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{field} in {planned:#}"))
+            .iter()
+            .map(|v| v.as_str().expect("claim path").to_owned())
+            .collect()
+    };
+    let mentions = |list: &[String], claim: &str| list.iter().any(|p| p.ends_with(claim));
+    let shared = names("shared");
+    assert!(mentions(&shared, "age_over_21"), "{planned:#}");
+    assert_eq!(shared.len(), 1, "{planned:#}");
+    let (not_shared, anyway) = (names("not_shared"), names("revealed_anyway"));
+    match format {
+        Format::SdJwt => {
+            for private in ["given_name", "family_name", "birth_date", "age_over_18"] {
+                assert!(mentions(&not_shared, private), "{private}: {planned:#}");
+                assert!(!mentions(&anyway, private), "{private}: {planned:#}");
+            }
+        }
+        Format::LdpVc => {
+            assert!(not_shared.is_empty(), "{planned:#}");
+            for revealed in ["age_over_18", "age_over_65"] {
+                assert!(mentions(&anyway, revealed), "{revealed}: {planned:#}");
+            }
+        }
+    }
 }
