@@ -5,21 +5,28 @@ Started by desktop/scripts/test-desktop (with DISPLAY set to its Xvfb), which pr
   DISCLOSE_E2E_APP           the disclose-wallet binary
   DISCLOSE_E2E_TAURI_DRIVER  the tauri-driver binary
   DISCLOSE_E2E_ARTIFACTS     where screenshots go
+  DISCLOSE_E2E_ISSUER        the `issuer` service binary   (default: next to the app)
+  DISCLOSE_E2E_VERIFIER      the `verifier` service binary (default: next to the app)
+
+Receiving and presenting go to the real `issuer` and `verifier` services, started by the test
+as the wallet's scenario test starts them (wallet/tests/scenario): separate processes on free
+loopback ports with temporary data directories; the app may use plain http to them because it
+runs with DISCLOSE_ALLOW_HTTP_LOOPBACK=1. Their logs land next to the screenshots.
 
 Each app runs with its own fresh wallet folder (WALLET_VAULT and DISCLOSE_BACKUP_DIR in a
 temporary directory), through its own tauri-driver on free ports. Each screen is saved as a
 PNG so a person can look at what the app shows.
 """
 
-import http.server
 import json
 import os
-import threading
 import pathlib
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 from selenium import webdriver
@@ -62,6 +69,9 @@ WAIT = 60
 APP = os.environ["DISCLOSE_E2E_APP"]
 TAURI_DRIVER = os.environ["DISCLOSE_E2E_TAURI_DRIVER"]
 ARTIFACTS = pathlib.Path(os.environ["DISCLOSE_E2E_ARTIFACTS"])
+# The real services, built in the same target directory as the app.
+ISSUER = os.environ.get("DISCLOSE_E2E_ISSUER", str(pathlib.Path(APP).parent / "issuer"))
+VERIFIER = os.environ.get("DISCLOSE_E2E_VERIFIER", str(pathlib.Path(APP).parent / "verifier"))
 
 
 def free_port():
@@ -372,127 +382,6 @@ def test_credentials_their_details_and_the_history(launch, tmp_path):
     screenshot(app, "17-history")
 
 
-class StandInVerifier:
-    """Serves one signed OpenID4VP request object and records every answer posted to it: a
-    stand-in for the verifier service (signed by desktop/examples/request_link.rs with the
-    shared credentials library) until the real service is used here."""
-
-    def __init__(self):
-        answers = self.answers = []
-        verifier = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path != "/request":
-                    self.send_error(404)
-                    return
-                body = verifier.request_object.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/oauth-authz-req+jwt")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                answers.append((self.path, self.rfile.read(length).decode()))
-                body = b"{}"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.new_request()
-
-    def new_request(self):
-        maker = pathlib.Path(APP).parent / "examples" / "request_link"
-        made = json.loads(subprocess.run([str(maker), self.base], check=True,
-                                         capture_output=True, text=True).stdout)
-        self.link, self.request_object = made["link"], made["request_object"]
-        return self.link
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def test_consent_screen_decline_sends_nothing_approve_shares_only_what_was_asked(launch, tmp_path):
-    verifier = StandInVerifier()
-    try:
-        home = tmp_path / "consent"
-        seed_wallet(home)
-        # Plain http to this computer only, for the stand-in verifier.
-        app = launch(home, DISCLOSE_ALLOW_HTTP_LOOPBACK="1")
-        visible(app, "screen-unlock")
-        type_into(app, "unlock-passphrase", PASSPHRASE + Keys.ENTER)
-        visible(app, "credential-list")
-
-        # The consent screen names the verifier and lists exactly what is shared and kept.
-        app.find_element(By.ID, "nav-open").click()
-        type_into(app, "open-link", verifier.link)
-        app.find_element(By.ID, "open-submit").click()
-        title = text_in(app, "consent-title", "asks to see some of your information")
-        assert title.text.startswith("did:key:z6Mk")
-        identity = app.find_element(By.ID, "consent-identity").text
-        assert "decentralized identifier" in identity
-        assert "identified only by a key, not by a website name" in identity
-        card = app.find_element(By.CSS_SELECTOR, "#consent-credentials .consent-card")
-        shared = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.shared li")]
-        private = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.private li")]
-        assert shared == ["Over 21"]
-        assert sorted(private) == sorted(["First name", "Last name", "Date of birth", "Over 18"])
-        assert "127.0.0.1" in app.find_element(By.ID, "consent-destination").text
-        assert verifier.answers == [], "nothing is sent while the holder decides"
-        screenshot(app, "18-consent")
-
-        # Decline: nothing reaches the verifier.
-        app.find_element(By.ID, "consent-decline").click()
-        text_in(app, "result-title", "Nothing was shared")
-        screenshot(app, "19-declined")
-        assert verifier.answers == []
-
-        # A new request, approved: exactly one answer, carrying age_over_21 only.
-        app.find_element(By.ID, "nav-open").click()
-        type_into(app, "open-link", verifier.new_request())
-        app.find_element(By.ID, "open-submit").click()
-        text_in(app, "consent-title", "asks to see some of your information")
-        app.find_element(By.ID, "consent-approve").click()
-        text_in(app, "result-title", "Shared with")
-        screenshot(app, "20-shared")
-        assert len(verifier.answers) == 1
-        path, form = verifier.answers[0]
-        assert path == "/response"
-        fields = urllib.parse.parse_qs(form)
-        vp_token = json.loads(fields["vp_token"][0])
-        (presentation,) = vp_token["age"]
-        disclosures = presentation.split("~")[1:-1]
-        revealed = [json.loads(base64url_decode(d))[1] for d in disclosures]
-        assert revealed == ["age_over_21"], revealed
-
-        # Both are in the history, newest first.
-        app.find_element(By.ID, "nav-history").click()
-        entries = wait(app).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#history-list > li") or False
-        )
-        outcomes = [e.get_attribute("data-outcome") for e in entries]
-        assert outcomes[:2] == ["sent", "declined"], outcomes
-    finally:
-        verifier.close()
-
-
-def base64url_decode(text):
-    import base64
-
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def test_a_link_the_app_is_opened_with_goes_to_its_screen_after_unlocking(launch, tmp_path):
     # On Linux a clicked openid-credential-offer:// link starts the app with the link as its
     # only argument (the .desktop handler's %u).
@@ -506,134 +395,279 @@ def test_a_link_the_app_is_opened_with_goes_to_its_screen_after_unlocking(launch
     text_in(app, "offer-title", "issuer.example.com offers you a credential")
     visible(app, "offer-accept")
     assert app.find_elements(By.CSS_SELECTOR, "#credential-list li") == []
-    screenshot(app, "21-opened-by-link")
+    screenshot(app, "18-opened-by-link")
 
 
-class StandInIssuer:
-    """An OpenID4VCI issuer (pre-authorized code with a transaction code, nonce endpoint,
-    credential endpoint) in a few lines of HTTP server; the credential itself is issued by
-    desktop/examples/issue_credential.rs with the shared credentials library. Stands in for
-    the issuer service until that is used here."""
-
-    TX_CODE = "4921"
-
-    def __init__(self):
-        self.requests = []
-        issuer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def reply(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                issuer.requests.append(("GET", self.path))
-                if self.path == "/.well-known/openid-credential-issuer":
-                    self.reply(200, {
-                        "credential_issuer": issuer.base,
-                        "credential_endpoint": issuer.base + "/credential",
-                        "nonce_endpoint": issuer.base + "/nonce",
-                        "credential_configurations_supported": {
-                            "AgeCredential": {
-                                "format": "dc+sd-jwt",
-                                "vct": "https://credentials.example.com/AgeCredential",
-                            }
-                        },
-                    })
-                elif self.path == "/.well-known/oauth-authorization-server":
-                    self.reply(200, {"issuer": issuer.base, "token_endpoint": issuer.base + "/token"})
-                else:
-                    self.reply(404, {"error": "not_found"})
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-                issuer.requests.append(("POST", self.path))
-                if self.path == "/token":
-                    form = urllib.parse.parse_qs(body)
-                    if form.get("tx_code") != [StandInIssuer.TX_CODE]:
-                        self.reply(400, {"error": "invalid_grant"})
-                    else:
-                        self.reply(200, {"access_token": "stand-in-token", "token_type": "Bearer"})
-                elif self.path == "/nonce":
-                    self.reply(200, {"c_nonce": "stand-in-nonce"})
-                elif self.path == "/credential":
-                    proof = json.loads(body)["proofs"]["jwt"][0]
-                    header = json.loads(base64url_decode(proof.split(".")[0]))
-                    maker = pathlib.Path(APP).parent / "examples" / "issue_credential"
-                    credential = subprocess.run(
-                        [str(maker), json.dumps(header["jwk"])],
-                        check=True, capture_output=True, text=True,
-                    ).stdout.strip()
-                    self.reply(200, {"credentials": [{"credential": credential}]})
-                else:
-                    self.reply(404, {"error": "not_found"})
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        offer = {
-            "credential_issuer": self.base,
-            "credential_configuration_ids": ["AgeCredential"],
-            "grants": {
-                "urn:ietf:params:oauth:grant-type:pre-authorized_code": {
-                    "pre-authorized_code": "stand-in-code",
-                    "tx_code": {"input_mode": "numeric", "length": 4,
-                                "description": "Sent to you by text message"},
-                }
-            },
-        }
-        self.link = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(
-            json.dumps(offer), safe="")
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+ISSUER_ADMIN_TOKEN = "desktop-e2e-issuer-admin-token-0123456789abcdef"
+VERIFIER_ADMIN_TOKEN = "desktop-e2e-verifier-admin-token-0123456789"
+# The person the issuer knows: over 21 whatever the date.
+ERIKA = {"given_name": "Erika", "family_name": "Mustermann", "birth_date": "1990-01-31"}
+# The liquor store's query: `age_over_21` of an SD-JWT VC, and only `true`.
+AGE_OVER_21_QUERY = {
+    "credentials": [
+        {"id": "age", "format": "dc+sd-jwt",
+         "claims": [{"path": ["age_over_21"], "values": [True]}]}
+    ]
+}
 
 
-def test_receive_an_age_credential_with_a_transaction_code(launch, tmp_path):
-    issuer = StandInIssuer()
+def http_json(method, url, token=None, body=None):
+    """(status, JSON body) of one request; HTTP errors are answers, not exceptions."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token is not None:
+        request.add_header("Authorization", "Bearer " + token)
     try:
-        app = launch(tmp_path / "receive", DISCLOSE_ALLOW_HTTP_LOOPBACK="1")
-        visible(app, "screen-welcome")
-        app.find_element(By.ID, "welcome-create").click()
-        type_into(app, "create-passphrase", PASSPHRASE)
-        type_into(app, "create-confirm", PASSPHRASE)
-        app.find_element(By.ID, "create-submit").click()
-        visible(app, "credentials-empty")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
 
-        app.find_element(By.ID, "nav-open").click()
-        type_into(app, "open-link", issuer.link)
-        app.find_element(By.ID, "open-submit").click()
-        text_in(app, "offer-title", "127.0.0.1")
-        assert issuer.requests == [], "opening an offer by value contacts nobody"
 
-        # A wrong code: the issuer refuses; the offer stays open for another try.
-        type_into(app, "offer-code", "1111")
-        app.find_element(By.ID, "offer-accept").click()
-        text_in(app, "offer-error", "The issuer refused")
-        screenshot(app, "22-offer-code-refused")
+class Service:
+    """One of the real service binaries on a free loopback port with its own data directory,
+    its output in `<artifacts>/<name>.log`; stopped (and reaped) by `stop`."""
 
-        type_into(app, "offer-code", StandInIssuer.TX_CODE)
-        app.find_element(By.ID, "offer-accept").click()
-        text_in(app, "result-title", "Added to your wallet")
-        card = app.find_element(By.CSS_SELECTOR, "#result-cards .card")
-        assert "Age credential" in card.text and "Valid" in card.text
-        screenshot(app, "23-received")
+    def __init__(self, name, program, args, env, port=None):
+        self.name, self.log_path = name, ARTIFACTS / f"{name}.log"
+        for _ in range(3):
+            chosen = port or free_port()
+            self.base = f"http://127.0.0.1:{chosen}"
+            log = open(self.log_path, "a")
+            self.process = subprocess.Popen(
+                [program] + [a.replace("{port}", str(chosen)) for a in args],
+                env=dict(os.environ, RUST_LOG="info", **env),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+            log.close()
+            if self.wait_healthy():
+                return
+            self.stop()
+            if port is not None:
+                break
+        raise RuntimeError(f"{name} did not become healthy; see {self.log_path}")
 
-        app.find_element(By.ID, "result-done").click()
-        cards = wait(app).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#credential-list .card") or False
+    def wait_healthy(self):
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.base + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Services:
+    """The real `issuer` (State ID Office) and `verifier` (the liquor store trusting it), as
+    the wallet's scenario test starts them (wallet/tests/scenario): separate processes on free
+    loopback ports, temporary data directories, admin tokens in the environment."""
+
+    def __init__(self, root):
+        root.mkdir(parents=True, exist_ok=True)
+        key_file = root / "issuer.key"
+        subprocess.run([ISSUER, "key-file", str(key_file)], check=True, capture_output=True)
+        self.issuer = Service(
+            "issuer", ISSUER,
+            ["serve", "--demo", "--listen", "127.0.0.1:{port}", "--data", str(root / "issuer"),
+             "--key-file", str(key_file), "--name", "State ID Office"],
+            {"ISSUER_ADMIN_TOKEN": ISSUER_ADMIN_TOKEN},
         )
-        assert len(cards) == 1
-        cards[0].click()
-        claims = text_in(app, "credential-claims", "Over 21").text
-        assert "Erika" in claims and "1990-01-31" in claims
-    finally:
-        issuer.close()
+        self.verifier = None
+        try:
+            status, identity = http_json("GET", self.issuer.base + "/admin/identity",
+                                         ISSUER_ADMIN_TOKEN)
+            assert status == 200, identity
+            self.issuer_did = identity["did"]
+            self.verifier = Service(
+                "verifier", VERIFIER,
+                ["serve", "--listen", "127.0.0.1:{port}", "--data", str(root / "verifier"),
+                 "--trust-issuer", self.issuer_did,
+                 "--issuer-name", f"{self.issuer_did}=State ID Office",
+                 # The issuer's status lists are on loopback here.
+                 "--dangerous-allow-loopback"],
+                {"VERIFIER_ADMIN_TOKEN": VERIFIER_ADMIN_TOKEN},
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def offer(self, claims):
+        """The issuer's operator offers a proof-of-age credential with a transaction code;
+        returns the offer's id, its link and the code (given to the holder separately)."""
+        status, offer = http_json("POST", self.issuer.base + "/admin/offers", ISSUER_ADMIN_TOKEN, {
+            "credential_configuration_id": "proof_of_age_sd_jwt",
+            "claims": claims,
+            "tx_code": {"length": 6, "description": "Sent to you by text message"},
+        })
+        assert status == 201, offer
+        return offer["id"], offer["offer_uri"], offer["tx_code"]
+
+    def offer_state(self, offer_id):
+        status, offer = http_json("GET", f"{self.issuer.base}/admin/offers/{offer_id}",
+                                  ISSUER_ADMIN_TOKEN)
+        assert status == 200, offer
+        return offer
+
+    def request(self):
+        """The liquor store asks for `age_over_21`; returns the request's id and link."""
+        status, created = http_json(
+            "POST", self.verifier.base + "/presentation-requests", VERIFIER_ADMIN_TOKEN, {
+                "dcql_query": AGE_OVER_21_QUERY,
+                "trusted_issuers": [self.issuer_did],
+                "formats": ["dc+sd-jwt"],
+                "required_claims": [{"path": ["age_over_21"], "equals": True}],
+                "max_credential_age_secs": 31_536_000,
+            })
+        assert status == 201, created
+        return created["id"], created["request_uri"]
+
+    def outcome(self, request_id):
+        """What the liquor store knows about a request."""
+        status, view = http_json("GET", f"{self.verifier.base}/presentation-requests/{request_id}")
+        assert status == 200, view
+        return view
+
+    def stop(self):
+        for service in (self.verifier, self.issuer):
+            if service is not None:
+                service.stop()
+
+
+@pytest.fixture
+def services(tmp_path):
+    running = Services(tmp_path / "services")
+    yield running
+    running.stop()
+
+
+def test_receive_from_the_real_issuer_then_decline_and_share_with_the_real_verifier(
+        launch, services, tmp_path):
+    """A new wallet receives an age credential from the real issuer (a wrong transaction code
+    refused, the right one accepted), declines the real verifier's request (which then has
+    nothing) and shares `age_over_21` with another (which the verifier reports verified, with
+    exactly that claim); the app's history shows both."""
+    # A new wallet, allowed plain http to this computer only (where the services are).
+    app = launch(tmp_path / "real", DISCLOSE_ALLOW_HTTP_LOOPBACK="1")
+    visible(app, "screen-welcome")
+    app.find_element(By.ID, "welcome-create").click()
+    type_into(app, "create-passphrase", PASSPHRASE)
+    type_into(app, "create-confirm", PASSPHRASE)
+    app.find_element(By.ID, "create-submit").click()
+    visible(app, "credentials-empty")
+
+    # ---- Receive: the issuer's operator offers Erika an age credential with a code.
+    offer_id, offer_link, code = services.offer(ERIKA)
+    app.find_element(By.ID, "nav-open").click()
+    type_into(app, "open-link", offer_link)
+    app.find_element(By.ID, "open-submit").click()
+    text_in(app, "offer-title", "offers you a credential")
+    visible(app, "offer-code-field")
+    assert "Sent to you by text message" in app.find_element(By.ID, "offer-code-hint").text
+    assert services.offer_state(offer_id)["state"] == "pending", "nothing redeemed yet"
+    screenshot(app, "19-real-offer")
+
+    # A wrong code: the issuer refuses; the offer stays open for another try.
+    wrong = ("1" if code[0] != "1" else "2") + code[1:]
+    type_into(app, "offer-code", wrong)
+    app.find_element(By.ID, "offer-accept").click()
+    text_in(app, "offer-error", "The issuer refused")
+    assert services.offer_state(offer_id)["state"] == "pending"
+    screenshot(app, "20-real-offer-code-refused")
+
+    type_into(app, "offer-code", code)
+    app.find_element(By.ID, "offer-accept").click()
+    text_in(app, "result-title", "Added to your wallet")
+    card = app.find_element(By.CSS_SELECTOR, "#result-cards .card")
+    assert "Valid" in card.text, card.text
+    screenshot(app, "21-real-received")
+    assert services.offer_state(offer_id)["state"] == "issued"
+
+    app.find_element(By.ID, "result-done").click()
+    cards = wait(app).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#credential-list .card") or False
+    )
+    assert len(cards) == 1
+    cards[0].click()
+    claims = text_in(app, "credential-claims", "Over 21").text
+    for expected in ["Erika", "Mustermann", "1990-01-31"]:
+        assert expected in claims, (expected, claims)
+    screenshot(app, "22-real-credential-detail")
+
+    # ---- Decline: the liquor store asks; the holder says no; the store gets nothing.
+    declined_id, declined_link = services.request()
+    app.find_element(By.ID, "nav-open").click()
+    type_into(app, "open-link", declined_link)
+    app.find_element(By.ID, "open-submit").click()
+    title = text_in(app, "consent-title", "asks to see some of your information")
+    assert title.text.startswith("did:key:z6Mk"), title.text
+    identity = app.find_element(By.ID, "consent-identity").text
+    assert "decentralized identifier" in identity
+    assert "identified only by a key, not by a website name" in identity
+    card = app.find_element(By.CSS_SELECTOR, "#consent-credentials .consent-card")
+    shared = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.shared li")]
+    private = [c.text for c in card.find_elements(By.CSS_SELECTOR, ".chips.private li")]
+    assert shared == ["Over 21"], shared
+    assert sorted(private) == sorted(
+        ["First name", "Last name", "Date of birth", "Over 18", "Over 65"]), private
+    assert "127.0.0.1" in app.find_element(By.ID, "consent-destination").text
+    screenshot(app, "23-real-consent")
+    waiting = services.outcome(declined_id)
+    assert waiting["state"] == "pending" and waiting["credentials"] == [], waiting
+
+    app.find_element(By.ID, "consent-decline").click()
+    text_in(app, "result-title", "Nothing was shared")
+    screenshot(app, "24-real-declined")
+    after_decline = services.outcome(declined_id)
+    assert after_decline["state"] == "pending", after_decline
+    assert after_decline["credentials"] == [] and after_decline["failed_checks"] == [], after_decline
+
+    # ---- Share: a new request, approved; the store sees `age_over_21: true` and nothing else.
+    shared_id, shared_link = services.request()
+    app.find_element(By.ID, "nav-open").click()
+    type_into(app, "open-link", shared_link)
+    app.find_element(By.ID, "open-submit").click()
+    text_in(app, "consent-title", "asks to see some of your information")
+    app.find_element(By.ID, "consent-approve").click()
+    text_in(app, "result-title", "Shared with")
+    assert "received and accepted your answer" in app.find_element(By.ID, "result-text").text
+    screenshot(app, "25-real-shared")
+    verified = services.outcome(shared_id)
+    assert verified["state"] == "verified", verified
+    (presented,) = verified["credentials"]
+    assert presented["issuer"] == services.issuer_did, presented
+    assert presented["claims"] == {"age_over_21": True}, presented
+    assert verified["failed_checks"] == [], verified
+    # The declined request still got nothing.
+    still = services.outcome(declined_id)
+    assert still["state"] == "pending" and still["credentials"] == [], still
+
+    # ---- The app's history: shared (Over 21 only) with the store, declined before that.
+    app.find_element(By.ID, "nav-history").click()
+    entries = wait(app).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#history-list > li") or False
+    )
+    assert [e.get_attribute("data-outcome") for e in entries] == ["sent", "declined"]
+    sent, declined = entries
+    assert "Shared with did:key:z6Mk" in sent.text, sent.text
+    assert "Over 21" in sent.text and "Kept private" in sent.text, sent.text
+    assert "Declined a request from did:key:z6Mk" in declined.text, declined.text
+    assert "nothing was sent" in declined.text, declined.text
+    screenshot(app, "26-real-history")
