@@ -15,6 +15,8 @@
 //!   credential, verified before it is stored.
 //! - [`present`]: OpenID4VP 1.0 with DCQL: verified request, minimal disclosure, consent
 //!   summary, then (only after approval) the presentation posted with `direct_post`.
+//! - [`status`]: a stored credential's status checked on demand (its status list, verified as
+//!   at receive time, and its dates).
 //!
 //! The CLI (`src/main.rs`) and the desktop app are thin layers over this library.
 
@@ -29,6 +31,7 @@ pub mod net;
 pub mod passphrase;
 pub mod present;
 pub mod receive;
+pub mod status;
 pub mod storage;
 pub mod vault;
 pub mod wallet;

@@ -19,17 +19,12 @@
 //! signed may be up to [`CLOCK_SKEW_SECONDS`] "in the future" of the wallet's clock.
 
 use chrono::TimeDelta;
+use credentials::FailureCode;
 use credentials::data_integrity;
 use credentials::jose::sign_compact;
 use credentials::oid4vp::messages::form_decode;
 use credentials::sd_jwt::{self, IssuerKey, KeyBindingPolicy, SdJwt, VerifyOptions};
-use credentials::status_list::bitstring::{
-    BitstringStatusListCredential, BitstringStatusListEntry, BitstringValidation,
-};
-use credentials::status_list::token::{
-    self, TokenStatus, TokenValidation, verify_status_list_token,
-};
-use credentials::{FailureCode, KeyResolver};
+use credentials::status_list::token;
 use did_methods::{DidResolver, ResolvedDocuments};
 use rand_core::CryptoRngCore;
 use serde::Serialize;
@@ -41,6 +36,7 @@ use crate::contents::{CredentialFormat, CredentialId, NewCredential};
 use crate::error::WalletError;
 use crate::holder::{DidMethod, HolderKey};
 use crate::net::{NetError, NetworkPolicy, WalletHttp, check_url};
+use crate::status::{StatusFailure, StatusSources};
 use crate::wallet::Wallet;
 
 /// The URI scheme of credential offers (section 4.1.3).
@@ -541,6 +537,17 @@ struct FetchContext<'a> {
     clock: &'a dyn Clock,
 }
 
+impl<'a> FetchContext<'a> {
+    fn status_sources(&self) -> StatusSources<'a> {
+        StatusSources {
+            http: self.http,
+            resolver: self.resolver,
+            policy: self.policy,
+            clock: self.clock,
+        }
+    }
+}
+
 async fn fetch_and_verify(
     wallet: &Wallet,
     ctx: FetchContext<'_>,
@@ -618,18 +625,9 @@ async fn resolve_issuer(
     resolver: &dyn DidResolver,
     issuer: &str,
 ) -> Result<ResolvedDocuments, ReceiveError> {
-    if !issuer.starts_with("did:") {
-        return Err(ReceiveError::IssuerKey(format!(
-            "issuer {issuer} is not a DID"
-        )));
-    }
-    let document = resolver
-        .resolve(issuer)
+    crate::status::resolve_issuer(resolver, issuer)
         .await
-        .map_err(|e| ReceiveError::IssuerKey(e.to_string()))?;
-    let mut documents = ResolvedDocuments::new();
-    documents.insert(document);
-    Ok(documents)
+        .map_err(ReceiveError::IssuerKey)
 }
 
 fn failed(report: &credentials::VerificationReport) -> ReceiveError {
@@ -706,43 +704,21 @@ async fn check_token_status(
     documents: &ResolvedDocuments,
     ctx: &FetchContext<'_>,
 ) -> Result<(), ReceiveError> {
-    let url = check_url(&reference.uri, ctx.policy).map_err(refused("status list"))?;
-    let response = ctx
-        .http
-        .get(&url, "application/statuslist+jwt")
+    crate::status::token_status(reference, issuer, documents, &ctx.status_sources())
         .await
-        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    if !response.is_success() {
-        return Err(ReceiveError::StatusUnavailable(format!(
-            "HTTP {}",
-            response.status
-        )));
-    }
-    let token_text = String::from_utf8(response.body)
-        .map_err(|_| ReceiveError::StatusUnavailable("not text".into()))?;
-    let list = verify_status_list_token(
-        token_text.trim(),
-        &reference.uri,
-        token::IssuerKey::Resolver {
-            resolver: documents as &dyn KeyResolver,
-            issuer,
+        .map_err(status_failure)
+}
+
+/// The receive flow's error for a status that is not "valid" (fail closed: not stored).
+fn status_failure(failure: StatusFailure) -> ReceiveError {
+    match failure {
+        StatusFailure::Refused(source) => ReceiveError::UrlRefused {
+            what: "status list",
+            source,
         },
-        // After the fetch: the issuer may have (re-)signed the list just now.
-        ctx.clock.now().timestamp(),
-        &TokenValidation {
-            leeway_seconds: CLOCK_SKEW_SECONDS,
-            ..TokenValidation::default()
-        },
-    )
-    .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    match list.status(reference.idx) {
-        Ok(TokenStatus::Valid) => Ok(()),
-        Ok(TokenStatus::Invalid) => Err(ReceiveError::Revoked),
-        Ok(TokenStatus::Suspended) => Err(ReceiveError::Suspended),
-        Ok(TokenStatus::Other(v)) => {
-            Err(ReceiveError::StatusUnavailable(format!("status value {v}")))
-        }
-        Err(e) => Err(ReceiveError::StatusUnavailable(e.to_string())),
+        StatusFailure::Revoked => ReceiveError::Revoked,
+        StatusFailure::Suspended => ReceiveError::Suspended,
+        StatusFailure::Unavailable(reason) => ReceiveError::StatusUnavailable(reason),
     }
 }
 
@@ -777,12 +753,7 @@ async fn verify_ldp_vc(
     if subject.get("id").and_then(Value::as_str) != Some(ctx.key.did.as_str()) {
         return Err(ReceiveError::NotBoundToOurKey);
     }
-    let entries: Vec<Value> = match credential.get("credentialStatus") {
-        None => Vec::new(),
-        Some(Value::Array(list)) => list.clone(),
-        Some(one) => vec![one.clone()],
-    };
-    for entry in &entries {
+    for entry in &crate::status::status_entries(&credential) {
         check_bitstring_status(entry, &issuer, ctx).await?;
     }
     let types = match credential.get("type") {
@@ -809,60 +780,9 @@ async fn check_bitstring_status(
     issuer: &str,
     ctx: &FetchContext<'_>,
 ) -> Result<(), ReceiveError> {
-    let entry = BitstringStatusListEntry::from_json(entry)
-        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    let url =
-        check_url(&entry.status_list_credential, ctx.policy).map_err(refused("status list"))?;
-    let response = ctx
-        .http
-        .get(&url, "application/vc+ld+json, application/json")
+    crate::status::bitstring_status(entry, issuer, &ctx.status_sources())
         .await
-        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    if !response.is_success() {
-        return Err(ReceiveError::StatusUnavailable(format!(
-            "HTTP {}",
-            response.status
-        )));
-    }
-    let list: Value = serde_json::from_slice(&response.body)
-        .map_err(|_| ReceiveError::StatusUnavailable("not JSON".into()))?;
-    // The list must be signed by the credential's issuer.
-    let list_issuer = match list.get("issuer") {
-        Some(Value::String(s)) => s.as_str(),
-        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
-        _ => "",
-    };
-    if list_issuer != issuer {
-        return Err(ReceiveError::StatusUnavailable(
-            "status list from another issuer".into(),
-        ));
-    }
-    let documents = resolve_issuer(ctx.resolver, issuer).await?;
-    // After the fetch: the issuer may have (re-)signed the list just now.
-    let now = ctx.clock.now();
-    let mut options = data_integrity::VerifyOptions::new(now);
-    options.clock_skew = TimeDelta::seconds(CLOCK_SKEW_SECONDS);
-    let report = data_integrity::verify_credential(&list, &documents, &options)
-        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    if !report.is_verified() {
-        return Err(ReceiveError::StatusUnavailable(
-            "status list signature".into(),
-        ));
-    }
-    let validation = BitstringValidation {
-        clock_skew: TimeDelta::seconds(CLOCK_SKEW_SECONDS),
-        ..BitstringValidation::default()
-    };
-    let status = BitstringStatusListCredential::from_json(&list)
-        .and_then(|list| list.check_with(&entry, now, &validation))
-        .map_err(|e| ReceiveError::StatusUnavailable(e.to_string()))?;
-    if status.is_valid() {
-        return Ok(());
-    }
-    Err(match status.purpose.as_str() {
-        "suspension" => ReceiveError::Suspended,
-        _ => ReceiveError::Revoked,
-    })
+        .map_err(status_failure)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod keys;
 mod kill;
 mod present;
 mod receive;
+mod status;
 mod support;
 mod vault;
 

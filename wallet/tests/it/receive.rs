@@ -39,7 +39,7 @@ pub struct FakeIssuer {
     /// Signs the credential with this key instead of the issuer's.
     sign_with: Option<Ed25519SigningKey>,
     /// The status value at the credential's index, if it has a status.
-    status: Option<u8>,
+    pub status: Option<u8>,
     metadata_issuer: String,
     /// Serves `credential_endpoint` and `nonce_endpoint` under this origin instead of `base`.
     endpoint_base: Option<String>,
@@ -361,13 +361,13 @@ impl WalletHttp for FakeIssuer {
     }
 }
 
-async fn offer(issuer: &FakeIssuer, uri: &str) -> CredentialOffer {
+pub async fn offer(issuer: &FakeIssuer, uri: &str) -> CredentialOffer {
     receive::resolve_offer(uri, issuer, NetworkPolicy::default())
         .await
         .unwrap()
 }
 
-async fn run(
+pub async fn run(
     w: &mut Wallet,
     issuer: &FakeIssuer,
     offer: &CredentialOffer,
