@@ -15,8 +15,6 @@
 //! Measurements are `!Send`: build and invoke them on one thread (the service does both inside
 //! one `spawn_blocking` task).
 
-use std::collections::HashMap;
-
 use opendp::core::Measurement;
 use opendp::domains::{AtomDomain, VectorDomain};
 use opendp::error::Fallible;
@@ -212,24 +210,9 @@ impl Prepared {
     /// Runs the mechanism on the data. **This spends privacy budget without recording it**:
     /// the service calls it only after the debit is committed.
     pub fn release(&self, plan: &Plan, dataset: &Dataset) -> Result<Vec<Cell>> {
-        let cells = partition(plan, dataset);
-        let values = |rows: &[usize]| -> Vec<i64> {
-            let column = match &plan.aggregate {
-                Aggregate::Sum { column, .. }
-                | Aggregate::Mean { column, .. }
-                | Aggregate::Histogram { column, .. }
-                | Aggregate::Quantile { column, .. } => *column,
-                Aggregate::Count => return vec![0; rows.len()],
-            };
-            match dataset.column_data(column) {
-                ColumnData::Numeric(v) => rows.iter().map(|&r| v[r]).collect(),
-                ColumnData::Categorical(v) => rows.iter().map(|&r| i64::from(v[r])).collect(),
-                ColumnData::NotLoaded => Vec::new(),
-            }
-        };
+        let cells = cell_inputs(plan, dataset);
         let mut out = Vec::new();
-        for (group, rows) in cells {
-            let data = values(&rows);
+        for (group, data) in cells {
             match (self, &plan.aggregate) {
                 (Prepared::Count(m, scale), _) => {
                     let v = m.invoke(&data).map_err(opendp_err)? as f64;
@@ -319,56 +302,125 @@ fn with_interval(group: serde_json::Map<String, serde_json::Value>, value: f64, 
     }
 }
 
+/// A filter with its column resolved once per query.
+enum RowFilter<'a> {
+    OneOf(&'a [u16], &'a [bool]),
+    Between(&'a [i64], i64, i64),
+    /// The planned column is not of the filter's type: no row passes (as before).
+    Never,
+}
+
+impl RowFilter<'_> {
+    #[inline]
+    fn pass(&self, row: usize) -> bool {
+        match self {
+            RowFilter::OneOf(v, keep) => keep[usize::from(v[row])],
+            RowFilter::Between(v, lower, upper) => (*lower..=*upper).contains(&v[row]),
+            RowFilter::Never => false,
+        }
+    }
+}
+
+/// A per-person row counter: `u8` when the bound fits (always, with schema bounds 1..=100),
+/// `u32` otherwise.
+trait Counter: Copy + Default + PartialOrd + std::ops::AddAssign + From<u8> {}
+impl Counter for u8 {}
+impl Counter for u32 {}
+
 /// Filters rows, bounds each person's contribution to the first `k` remaining rows (in file
-/// order; a person's kept rows depend only on that person's rows), and partitions them by the
-/// group keys. Returns every cell of the public key product, empty or not.
-pub fn partition(
+/// order) and calls `keep(row, cell)` for every kept row, in file order. Persons are the dense
+/// indices computed at load ([`Dataset::persons`]), so the bound is a counter array indexed by
+/// person, not a hash map.
+fn bound_rows(plan: &Plan, dataset: &Dataset, keep: impl FnMut(usize, usize)) {
+    match u8::try_from(plan.max_rows_per_person) {
+        Ok(k) => bound_rows_with::<u8>(plan, dataset, k, keep),
+        Err(_) => bound_rows_with::<u32>(plan, dataset, plan.max_rows_per_person, keep),
+    }
+}
+
+fn bound_rows_with<C: Counter>(
     plan: &Plan,
     dataset: &Dataset,
-) -> Vec<(serde_json::Map<String, serde_json::Value>, Vec<usize>)> {
-    let group_count = plan.group_count();
-    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); group_count];
-    let mut kept: HashMap<u32, u32> = HashMap::new();
+    k: C,
+    mut keep: impl FnMut(usize, usize),
+) {
+    let filters: Vec<RowFilter<'_>> = plan
+        .filters
+        .iter()
+        .map(|f| match f {
+            PlannedFilter::OneOf { column, keep } => match dataset.column_data(*column) {
+                ColumnData::Categorical(v) => RowFilter::OneOf(v, keep),
+                _ => RowFilter::Never,
+            },
+            PlannedFilter::Between {
+                column,
+                lower,
+                upper,
+            } => match dataset.column_data(*column) {
+                ColumnData::Numeric(v) => RowFilter::Between(v, *lower, *upper),
+                _ => RowFilter::Never,
+            },
+        })
+        .collect();
+    // (column values, or None for a non-categorical column: index 0 as before; arity)
+    let groups: Vec<(Option<&[u16]>, usize)> = plan
+        .groups
+        .iter()
+        .map(|g| match dataset.column_data(g.column) {
+            ColumnData::Categorical(v) => (Some(v.as_slice()), g.categories.len()),
+            _ => (None, g.categories.len()),
+        })
+        .collect();
+    let mut kept: Vec<C> = vec![C::default(); dataset.person_count()];
+    let one = C::from(1);
     let persons = dataset.persons();
-    'rows: for (row, person) in persons.iter().enumerate() {
-        for f in &plan.filters {
-            let pass = match f {
-                PlannedFilter::OneOf { column, keep } => match dataset.column_data(*column) {
-                    ColumnData::Categorical(v) => keep[usize::from(v[row])],
-                    _ => false,
-                },
-                PlannedFilter::Between {
-                    column,
-                    lower,
-                    upper,
-                } => match dataset.column_data(*column) {
-                    ColumnData::Numeric(v) => (*lower..=*upper).contains(&v[row]),
-                    _ => false,
-                },
-            };
-            if !pass {
-                continue 'rows;
+    match (filters.as_slice(), groups.as_slice()) {
+        // The common shapes, without the per-row loops over filters and groups.
+        ([], []) => {
+            for (row, &person) in persons.iter().enumerate() {
+                let n = &mut kept[person as usize];
+                if *n < k {
+                    *n += one;
+                    keep(row, 0);
+                }
             }
         }
-        let n = kept.entry(*person).or_insert(0);
-        if *n >= plan.max_rows_per_person {
-            continue;
+        ([], [(Some(v), _)]) => {
+            for (row, (&person, &g)) in persons.iter().zip(v.iter()).enumerate() {
+                let n = &mut kept[person as usize];
+                if *n < k {
+                    *n += one;
+                    keep(row, usize::from(g));
+                }
+            }
         }
-        *n += 1;
-        let mut cell = 0usize;
-        for g in &plan.groups {
-            let index = match dataset.column_data(g.column) {
-                ColumnData::Categorical(v) => usize::from(v[row]),
-                _ => 0,
-            };
-            cell = cell * g.categories.len() + index;
+        _ => {
+            'rows: for (row, &person) in persons.iter().enumerate() {
+                for f in &filters {
+                    if !f.pass(row) {
+                        continue 'rows;
+                    }
+                }
+                let n = &mut kept[person as usize];
+                if *n >= k {
+                    continue;
+                }
+                *n += one;
+                let mut cell = 0usize;
+                for (values, arity) in &groups {
+                    let index = values.map_or(0, |v| usize::from(v[row]));
+                    cell = cell * arity + index;
+                }
+                keep(row, cell);
+            }
         }
-        cells[cell].push(row);
     }
-    cells
-        .into_iter()
-        .enumerate()
-        .map(|(mut cell, rows)| {
+}
+
+/// The group key values of each cell of the public key product, in cell order.
+fn group_keys(plan: &Plan) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    (0..plan.group_count())
+        .map(|mut cell| {
             let mut key = Vec::with_capacity(plan.groups.len());
             for g in plan.groups.iter().rev() {
                 key.push((
@@ -377,14 +429,62 @@ pub fn partition(
                 ));
                 cell /= g.categories.len();
             }
-            let group = key
-                .into_iter()
+            key.into_iter()
                 .rev()
                 .map(|(k, v)| (k, serde_json::Value::from(v)))
-                .collect();
-            (group, rows)
+                .collect()
         })
         .collect()
+}
+
+/// Filters rows, bounds each person's contribution to the first `k` remaining rows (in file
+/// order; a person's kept rows depend only on that person's rows), and partitions them by the
+/// group keys. Returns every cell of the public key product, empty or not.
+pub fn partition(
+    plan: &Plan,
+    dataset: &Dataset,
+) -> Vec<(serde_json::Map<String, serde_json::Value>, Vec<usize>)> {
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); plan.group_count()];
+    bound_rows(plan, dataset, |row, cell| cells[cell].push(row));
+    group_keys(plan).into_iter().zip(cells).collect()
+}
+
+/// What [`partition`] followed by reading the aggregated column gives, without the row lists:
+/// the measurement input of each cell (the kept rows' values in file order; for a count, one
+/// zero per kept row, as only the length matters).
+fn cell_inputs(
+    plan: &Plan,
+    dataset: &Dataset,
+) -> Vec<(serde_json::Map<String, serde_json::Value>, Vec<i64>)> {
+    let group_count = plan.group_count();
+    let column = match &plan.aggregate {
+        Aggregate::Sum { column, .. }
+        | Aggregate::Mean { column, .. }
+        | Aggregate::Histogram { column, .. }
+        | Aggregate::Quantile { column, .. } => Some(dataset.column_data(*column)),
+        Aggregate::Count => None,
+    };
+    let inputs: Vec<Vec<i64>> = match column {
+        None => {
+            let mut counts = vec![0usize; group_count];
+            bound_rows(plan, dataset, |_, cell| counts[cell] += 1);
+            counts.into_iter().map(|n| vec![0; n]).collect()
+        }
+        Some(ColumnData::Numeric(v)) => {
+            let mut cells = vec![Vec::new(); group_count];
+            bound_rows(plan, dataset, |row, cell| cells[cell].push(v[row]));
+            cells
+        }
+        Some(ColumnData::Categorical(v)) => {
+            let mut cells = vec![Vec::new(); group_count];
+            bound_rows(plan, dataset, |row, cell| {
+                cells[cell].push(i64::from(v[row]));
+            });
+            cells
+        }
+        Some(ColumnData::NotLoaded) => vec![Vec::new(); group_count],
+    };
+    group_keys(plan).into_iter().zip(inputs).collect()
 }
 
 #[cfg(test)]
@@ -437,6 +537,153 @@ mod tests {
             ]
         );
     }
+    /// The straightforward bounding this module used before persons were indexed at load (a
+    /// hash map of rows kept per person, filters and groups resolved per row): the oracle for
+    /// the indexed scan.
+    fn partition_reference(plan: &Plan, dataset: &Dataset) -> Vec<Vec<usize>> {
+        let mut cells: Vec<Vec<usize>> = vec![Vec::new(); plan.group_count()];
+        let mut kept: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        'rows: for (row, person) in dataset.persons().iter().enumerate() {
+            for f in &plan.filters {
+                let pass = match f {
+                    PlannedFilter::OneOf { column, keep } => match dataset.column_data(*column) {
+                        ColumnData::Categorical(v) => keep[usize::from(v[row])],
+                        _ => false,
+                    },
+                    PlannedFilter::Between {
+                        column,
+                        lower,
+                        upper,
+                    } => match dataset.column_data(*column) {
+                        ColumnData::Numeric(v) => (*lower..=*upper).contains(&v[row]),
+                        _ => false,
+                    },
+                };
+                if !pass {
+                    continue 'rows;
+                }
+            }
+            let n = kept.entry(*person).or_insert(0);
+            if *n >= plan.max_rows_per_person {
+                continue;
+            }
+            *n += 1;
+            let mut cell = 0usize;
+            for g in &plan.groups {
+                let index = match dataset.column_data(g.column) {
+                    ColumnData::Categorical(v) => usize::from(v[row]),
+                    _ => 0,
+                };
+                cell = cell * g.categories.len() + index;
+            }
+            cells[cell].push(row);
+        }
+        cells
+    }
+
+    #[test]
+    fn indexed_bounding_equals_the_reference_on_random_datasets() {
+        use rand::{Rng, SeedableRng};
+        let policy: Policy = serde_json::from_value(serde_json::json!({"rules": [
+            {"effect": "allow", "subjects": ["*"], "resources": ["*"], "actions": ["query"]}
+        ]}))
+        .unwrap();
+        let subject = Subject {
+            analyst: "t",
+            team: "t",
+        };
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x0106);
+        let mut nonempty_differs_from_unbounded = 0;
+        for round in 0..300 {
+            let k: u32 = rng.gen_range(1..=5);
+            let doc: SchemaDoc = serde_json::from_value(serde_json::json!({
+                "max_rows_per_person": k,
+                "columns": [
+                    {"name": "id", "tag": "identifier", "type": "text"},
+                    {"name": "g", "tag": "public", "type": "categorical",
+                     "categories": ["x", "y", "z"]},
+                    {"name": "h", "tag": "public", "type": "categorical",
+                     "categories": ["u", "v"]},
+                    {"name": "v", "tag": "public", "type": "numeric", "bounds": [0, 20]}
+                ]
+            }))
+            .unwrap();
+            let rows = rng.gen_range(0..200);
+            let people = rng.gen_range(1..40);
+            let mut csv = String::from("id,g,h,v\n");
+            for _ in 0..rows {
+                csv.push_str(&format!(
+                    "p{},{},{},{}\n",
+                    rng.gen_range(0..people),
+                    ["x", "y", "z"][rng.gen_range(0..3)],
+                    ["u", "v"][rng.gen_range(0..2)],
+                    rng.gen_range(0..=20)
+                ));
+            }
+            let d = Dataset::from_csv(Schema::validate(doc).unwrap(), csv.as_bytes()).unwrap();
+            let mut filters = Vec::new();
+            if rng.gen_bool(0.5) {
+                let lo = rng.gen_range(0..=20);
+                filters.push(
+                    serde_json::json!({"column": "v", "between": [lo, rng.gen_range(lo..=20)]}),
+                );
+            }
+            if rng.gen_bool(0.5) {
+                filters.push(serde_json::json!({"column": "g", "in": ["x", "z"]}));
+            }
+            let group_by = match rng.gen_range(0..4) {
+                0 => vec![],
+                1 => vec!["g"],
+                2 => vec!["h", "g"],
+                _ => vec!["h"],
+            };
+            let kind = ["count", "sum", "mean", "histogram"][round % 4];
+            let mut request = serde_json::json!({
+                "kind": kind, "epsilon": 1.0, "group_by": group_by, "filters": filters
+            });
+            if kind != "count" {
+                request["column"] = serde_json::json!(if kind == "histogram" { "h" } else { "v" });
+            }
+            let request: QueryRequest = serde_json::from_value(request).unwrap();
+            let p = plan(&request, d.schema(), &policy, subject, "d").unwrap();
+
+            let expected = partition_reference(&p, &d);
+            let got = partition(&p, &d);
+            assert_eq!(got.len(), expected.len());
+            for ((_, rows), want) in got.iter().zip(&expected) {
+                assert_eq!(rows, want, "round {round}");
+            }
+            // the measurement inputs are the reference rows' values, cell by cell
+            let inputs = cell_inputs(&p, &d);
+            for (((group, data), (g, _)), want) in inputs.iter().zip(&got).zip(&expected) {
+                assert_eq!(group, g);
+                let values: Vec<i64> = match &p.aggregate {
+                    Aggregate::Count => vec![0; want.len()],
+                    Aggregate::Histogram { column, .. } => match d.column_data(*column) {
+                        ColumnData::Categorical(v) => {
+                            want.iter().map(|&r| i64::from(v[r])).collect()
+                        }
+                        _ => unreachable!(),
+                    },
+                    Aggregate::Sum { column, .. } | Aggregate::Mean { column, .. } => {
+                        match d.column_data(*column) {
+                            ColumnData::Numeric(v) => want.iter().map(|&r| v[r]).collect(),
+                            _ => unreachable!(),
+                        }
+                    }
+                    Aggregate::Quantile { .. } => unreachable!(),
+                };
+                assert_eq!(data, &values, "round {round}");
+            }
+            let kept: usize = expected.iter().map(Vec::len).sum();
+            if kept > 0 && kept < d.rows() {
+                nonempty_differs_from_unbounded += 1;
+            }
+        }
+        // the random cases exercise the bound and the filters, not only trivial datasets
+        assert!(nonempty_differs_from_unbounded > 100);
+    }
+
     /// OpenDP must sample with OpenSSL's CSPRNG (feature `use-openssl`, a default feature):
     /// without it, it silently falls back to a non-cryptographic RNG. The `openssl` dependency
     /// of opendp exists only with that feature, so the lock file shows whether it is on.
@@ -452,7 +699,20 @@ mod tests {
             block.contains("\"openssl\""),
             "opendp is built without use-openssl"
         );
-        let manifest = include_str!("../Cargo.toml");
-        assert!(!manifest.contains("default-features = false"));
+        // The opendp dependency lines (this crate's and the workspace's) must keep the default
+        // features; other dependencies (criterion) may turn theirs off.
+        let manifests = [
+            include_str!("../Cargo.toml"),
+            include_str!("../../Cargo.toml"),
+        ];
+        let opendp_lines: Vec<&str> = manifests
+            .iter()
+            .flat_map(|m| m.lines())
+            .filter(|l| l.trim_start().starts_with("opendp"))
+            .collect();
+        assert_eq!(opendp_lines.len(), 2, "{opendp_lines:?}");
+        for line in opendp_lines {
+            assert!(!line.contains("default-features"), "{line}");
+        }
     }
 }

@@ -440,7 +440,11 @@ pub enum ColumnData {
 #[derive(Debug, Clone)]
 pub struct Dataset {
     schema: Schema,
+    /// Dense person index of each row: `0..person_count`, numbered in order of first
+    /// appearance, computed once at load so that queries never hash identifiers.
     persons: Vec<u32>,
+    /// Number of distinct persons (one more than the largest index in `persons`).
+    person_count: usize,
     columns: Vec<ColumnData>,
 }
 
@@ -569,6 +573,7 @@ impl Dataset {
         Ok(Self {
             schema,
             persons,
+            person_count: person_ids.len(),
             columns,
         })
     }
@@ -586,6 +591,11 @@ impl Dataset {
     /// The person index of each row.
     pub(crate) fn persons(&self) -> &[u32] {
         &self.persons
+    }
+
+    /// Number of distinct persons: every entry of [`Self::persons`] is below it.
+    pub(crate) fn person_count(&self) -> usize {
+        self.person_count
     }
 
     /// The typed values of a column.
