@@ -15,6 +15,7 @@ fn main() {
             "set_auto_lock",
             "credentials",
             "credential",
+            "check_status",
             "history",
             "export_backup",
             "take_pending_link",

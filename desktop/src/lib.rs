@@ -74,6 +74,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>, config: AppConfig) -> tauri::
             commands::exchange::open_offer,
             commands::exchange::accept_offer,
             commands::exchange::dismiss_offer,
+            commands::exchange::check_status,
             commands::exchange::prepare_presentation,
             commands::exchange::approve,
             commands::exchange::decline,

@@ -22,6 +22,58 @@ pub enum CardStatus {
     NotYetValid,
 }
 
+/// What the issuer's status list and the credential's dates said when the holder asked
+/// ("Check status"), in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusCheck {
+    /// `valid`, `revoked`, `suspended`, `expired`, `not_yet_valid` or `unknown`.
+    pub status: &'static str,
+    /// The answer in words ("Revoked by the issuer").
+    pub message: String,
+    /// When it was checked (RFC 3339).
+    pub checked_at: String,
+}
+
+/// Whether an unknown status came from an issuer that could not be reached (rather than
+/// a list that could not be verified or a refused address).
+fn unreachable(reason: &str) -> bool {
+    reason.contains("connection failed")
+        || reason.contains("timed out")
+        || reason.starts_with("HTTP ")
+}
+
+/// The answer to "Check status" for the card. The reason of an unknown status is not shown
+/// verbatim (it comes from the network); it is put in words.
+pub fn status_check(status: &wallet::status::CredentialStatus, now: DateTime<Utc>) -> StatusCheck {
+    use wallet::status::CredentialStatus as S;
+    let (status, message) = match status {
+        S::Valid => ("valid", "Valid — checked just now".to_owned()),
+        S::Revoked => ("revoked", "Revoked by the issuer".to_owned()),
+        S::Suspended => ("suspended", "Suspended".to_owned()),
+        S::Expired => ("expired", "Expired".to_owned()),
+        S::NotYetValid => ("not_yet_valid", "Not valid yet".to_owned()),
+        S::Unknown(reason) if unreachable(reason) => (
+            "unknown",
+            "Couldn't check: the issuer's status list is unreachable".to_owned(),
+        ),
+        S::Unknown(reason) if reason.contains("refused") => (
+            "unknown",
+            "Couldn't check: the issuer's status list is at an address the wallet does not contact"
+                .to_owned(),
+        ),
+        S::Unknown(_) => (
+            "unknown",
+            "Couldn't check: the issuer's status list could not be verified".to_owned(),
+        ),
+        _ => ("unknown", "Couldn't check the status".to_owned()),
+    };
+    StatusCheck {
+        status,
+        message,
+        checked_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
 /// A credential as a card in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CredentialCard {

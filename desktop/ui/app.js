@@ -418,9 +418,32 @@
       ['Format', card.format],
       ['Received', dateTimeFormat.format(new Date(card.received_at))],
     ]);
+    $('credential-check-status').dataset.credential = card.id;
+    $('credential-status-answer').textContent = '';
+    $('credential-status-answer').className = '';
     for (const v of views) $('view-' + v).hidden = v !== 'credential';
     $('credential-title').focus();
   }
+
+  // "Check status": asks the issuer's status list now. The badge follows the answer; an
+  // answer that could not be had ("Couldn't check…") leaves the badge as the dates say.
+  $('credential-check-status').addEventListener('click', async () => {
+    const button = $('credential-check-status');
+    const answer = $('credential-status-answer');
+    await busy(button, async () => {
+      button.textContent = 'Checking…';
+      answer.textContent = '';
+      try {
+        const result = await call('check_status', { credentialId: button.dataset.credential });
+        answer.textContent = result.message;
+        answer.className = 'status-answer status-answer-' + result.status;
+        if (result.status !== 'unknown') statusBadge($('credential-status'), result.status);
+      } catch (e) {
+        answer.textContent = e.message;
+        answer.className = 'status-answer status-answer-unknown';
+      }
+    });
+  });
 
   const outcomeText = {
     sent: ['Shared with', 'outcome-sent', 'Shared'],

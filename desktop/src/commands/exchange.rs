@@ -18,7 +18,7 @@ use wallet::net::{ReqwestHttp, did_resolver};
 use crate::error::AppError;
 use crate::links::{IncomingLink, LinkKind, classify};
 use crate::session::Session;
-use crate::view::{self, ConsentView, CredentialCard, OfferView};
+use crate::view::{self, ConsentView, CredentialCard, OfferView, StatusCheck};
 
 fn random_id() -> String {
     let mut bytes = [0u8; 16];
@@ -143,6 +143,41 @@ pub async fn accept_offer<R: Runtime>(
         drop(out);
         let _ = session.with_pending(|offers, _| offers.remove(&offer_id));
         Ok(cards)
+    })
+    .await
+}
+
+/// Checks one credential's status now ("Check status" on its card): asks the issuer's status
+/// list (verified with the issuer's key, fail closed: an unreachable or unverifiable list is
+/// "couldn't check", never valid) and reads its dates. Uses no key material and stores
+/// nothing; the wallet stays usable meanwhile (only a copy of the record leaves it).
+#[tauri::command]
+pub async fn check_status<R: Runtime>(
+    app: AppHandle<R>,
+    credential_id: String,
+) -> Result<StatusCheck, AppError> {
+    blocking(app, move |session| {
+        // Exact ids only, as for `credential`.
+        let record = session.with_wallet(|wallet| {
+            wallet
+                .credentials()
+                .iter()
+                .find(|c| c.id.as_str() == credential_id)
+                .cloned()
+                .ok_or(AppError::UnknownCredential)
+        })?;
+        let config = session.config();
+        let http = http()?;
+        let resolver = did_resolver(config.network).map_err(|_| AppError::Network)?;
+        let clock = config.clock.clone();
+        let status = tauri::async_runtime::block_on(wallet::status::check_status(
+            &record,
+            &http,
+            &resolver,
+            config.network,
+            move || clock.wall(),
+        ));
+        Ok(view::status_check(&status, config.clock.wall()))
     })
     .await
 }

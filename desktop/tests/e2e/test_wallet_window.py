@@ -520,6 +520,13 @@ class Services:
         assert status == 201, offer
         return offer["id"], offer["offer_uri"], offer["tx_code"]
 
+    def credentials(self):
+        """What the issuer issued (`GET /admin/credentials`: ids, offers, states)."""
+        status, listed = http_json("GET", self.issuer.base + "/admin/credentials",
+                                   ISSUER_ADMIN_TOKEN)
+        assert status == 200, (status, listed)
+        return listed["credentials"]
+
     def offer_state(self, offer_id):
         status, offer = http_json("GET", f"{self.issuer.base}/admin/offers/{offer_id}",
                                   ISSUER_ADMIN_TOKEN)
@@ -610,6 +617,9 @@ def test_receive_from_the_real_issuer_then_decline_and_share_with_the_real_verif
     for expected in ["Erika", "Mustermann", "1990-01-31"]:
         assert expected in claims, (expected, claims)
     screenshot(app, "22-real-credential-detail")
+    # Its status, asked of the issuer's status list now: valid.
+    app.find_element(By.ID, "credential-check-status").click()
+    text_in(app, "credential-status-answer", "Valid — checked just now")
 
     # ---- Decline: the liquor store asks; the holder says no; the store gets nothing.
     declined_id, declined_link = services.request()
@@ -671,3 +681,20 @@ def test_receive_from_the_real_issuer_then_decline_and_share_with_the_real_verif
     assert "Declined a request from did:key:z6Mk" in declined.text, declined.text
     assert "nothing was sent" in declined.text, declined.text
     screenshot(app, "26-real-history")
+
+    # ---- Revocation: the issuer's operator revokes the credential; "Check status" says so.
+    listed = services.credentials()
+    (issued,) = [c for c in listed if c["offer_id"] == offer_id]
+    status, revoked = http_json(
+        "POST", f"{services.issuer.base}/admin/credentials/{issued['id']}/revoke",
+        ISSUER_ADMIN_TOKEN)
+    assert status == 200 and revoked["status"] == "revoked", (status, revoked)
+    app.find_element(By.ID, "nav-credentials").click()
+    cards = wait(app).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#credential-list .card") or False
+    )
+    cards[0].click()
+    visible(app, "credential-check-status").click()
+    text_in(app, "credential-status-answer", "Revoked by the issuer")
+    text_in(app, "credential-status", "Revoked")
+    screenshot(app, "27-real-revoked")

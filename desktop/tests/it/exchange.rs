@@ -258,3 +258,101 @@ fn a_qr_code_image_gives_its_wallet_link() {
         "not_an_image"
     );
 }
+
+/// An SD-JWT VC record whose status list is at `status_uri`, from a did:key issuer (resolved
+/// without the network). Only its issuer-signed payload is read by a status check.
+fn store_with_status_list(app: &TestApp, status_uri: &str) -> String {
+    let b64 = |v: Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+    };
+    let issuer_key = credentials::Ed25519SigningKey::from_seed(&[9; 32]);
+    let issuer = wallet::DidMethod::Key.did(&credentials::Signer::public_key(&issuer_key));
+    let text = format!(
+        "{}.{}.c2ln~",
+        b64(json!({"alg": "EdDSA", "typ": "dc+sd-jwt"})),
+        b64(json!({
+            "iss": issuer,
+            "vct": "urn:age",
+            "status": {"status_list": {"idx": 3, "uri": status_uri}},
+        })),
+    );
+    let mut wallet = wallet::Wallet::open(
+        &app.vault_path(),
+        &wallet::Passphrase::new(PASSPHRASE.into()),
+        &wallet::VaultConfig::insecure_for_tests(),
+    )
+    .unwrap();
+    let id = wallet
+        .store_credential(
+            wallet::NewCredential {
+                format: wallet::CredentialFormat::DcSdJwt,
+                credential: Value::String(text),
+                issuer,
+                types: vec!["urn:age".into()],
+                claims: json!({"vct": "urn:age", "age_over_18": true}),
+                holder_key: None,
+            },
+            &mut rand_core::OsRng,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    wallet.lock();
+    id.as_str().to_owned()
+}
+
+#[test]
+fn check_status_answers_in_words_and_never_says_valid_when_it_could_not_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _) = crate::commands::seed_vault(dir.path());
+    let app = TestApp::new(dir.path());
+    // Status lists on an address the wallet does not contact (loopback over https is refused
+    // by the default policy) and on a host that does not exist.
+    let refused = store_with_status_list(&app, "https://127.0.0.1/statuslists/1");
+    let unreachable = store_with_status_list(&app, "https://status.invalid/statuslists/1");
+
+    // Locked: nothing is checked.
+    assert_eq!(
+        app.error_code("check_status", json!({"credentialId": plain.as_str()})),
+        "locked"
+    );
+    app.call("unlock", json!({"passphrase": PASSPHRASE}))
+        .unwrap();
+
+    // No status list and within its dates: valid, checked now.
+    let answer = app
+        .call("check_status", json!({"credentialId": plain.as_str()}))
+        .unwrap();
+    assert_eq!(answer["status"], "valid");
+    assert_eq!(answer["message"], "Valid — checked just now");
+    assert_eq!(answer["checked_at"], "2026-06-01T12:00:00Z");
+
+    let answer = app
+        .call("check_status", json!({"credentialId": refused}))
+        .unwrap();
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Couldn't check"),
+        "{answer}"
+    );
+
+    let answer = app
+        .call("check_status", json!({"credentialId": unreachable}))
+        .unwrap();
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    assert_eq!(
+        answer["message"],
+        "Couldn't check: the issuer's status list is unreachable"
+    );
+
+    // Exact ids only.
+    assert_eq!(
+        app.error_code(
+            "check_status",
+            json!({"credentialId": &plain.as_str()[..6]})
+        ),
+        "unknown_credential"
+    );
+}

@@ -129,6 +129,8 @@ fn no_command_returns_key_material_the_raw_credential_or_a_passphrase() {
         app.call("app_status", json!({})).unwrap(),
         app.call("credentials", json!({})).unwrap(),
         app.call("credential", json!({"id": id.as_str()})).unwrap(),
+        app.call("check_status", json!({"credentialId": id.as_str()}))
+            .unwrap(),
         app.call("history", json!({})).unwrap(),
         app.call(
             "export_backup",
