@@ -304,8 +304,8 @@ try:
     w(
         "- Profile of the DP count (`perf record`, same run, top symbols by self time): "
         + "; ".join(profile)
-        + ". The contribution bound keeps a `HashMap<u32, u32>` (SipHash) of rows per person "
-        "over all 1M rows; the OpenDP measurement itself does not appear near the top."
+        + ". (Per-person contribution bounding is a scan with a dense counter per person, "
+        "decision 0106; read the symbols above for where the time goes in this run.)"
     )
 except OSError:
     w("- (`perf` not available: no profile of the DP query in this run.)")
