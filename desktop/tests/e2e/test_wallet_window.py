@@ -290,6 +290,8 @@ def test_restore_a_backup_on_another_computer(launch, tmp_path):
     first.find_element(By.ID, "create-submit").click()
     visible(first, "screen-wallet")
     first.find_element(By.ID, "nav-backup").click()
+    # Type only once the backup screen is shown: keys sent earlier can be lost on a busy machine.
+    visible(first, "backup-form")
     type_into(first, "backup-passphrase", BACKUP_PASSPHRASE)
     type_into(first, "backup-confirm", BACKUP_PASSPHRASE)
     first.find_element(By.ID, "backup-submit").click()
