@@ -165,7 +165,9 @@ def focused_id(driver):
 
 
 def type_into(driver, element_id, text):
-    field = driver.find_element(By.ID, element_id)
+    # Wait until the field is shown: right after a click the screen may not have switched yet
+    # on a busy machine, and keys sent to a hidden field are lost.
+    field = visible(driver, element_id)
     field.clear()
     field.send_keys(text)
     return field
