@@ -621,6 +621,25 @@ fn append_audit_in(
     Ok(entry)
 }
 
+/// Every value of a JSON-valued table, in key order; empty if the table was never written.
+fn read_all_json<K: redb::Key + 'static, T: for<'de> Deserialize<'de>>(
+    db: &Database,
+    def: TableDefinition<K, &[u8]>,
+) -> Result<Vec<T>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = match txn.open_table(def) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    for item in table.iter()? {
+        let (_, v) = item?;
+        out.push(decode(v.value())?);
+    }
+    Ok(out)
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(
     txn: &ReadTransaction,
     def: TableDefinition<&str, &[u8]>,
@@ -836,18 +855,7 @@ impl Store for RedbStore {
     }
 
     fn credential_types(&self) -> Result<Vec<CredentialType>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(TYPES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(decode(v.value())?);
-        }
-        Ok(out)
+        read_all_json(&self.db, TYPES)
     }
 
     fn create_offer(
@@ -880,18 +888,7 @@ impl Store for RedbStore {
     }
 
     fn offers(&self) -> Result<Vec<OfferRecord>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(OFFERS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(decode(v.value())?);
-        }
-        Ok(out)
+        read_all_json(&self.db, OFFERS)
     }
 
     fn cancel_offer(
@@ -1190,18 +1187,7 @@ impl Store for RedbStore {
     }
 
     fn credentials(&self) -> Result<Vec<IssuedCredential>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(CREDENTIALS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(decode(v.value())?);
-        }
-        Ok(out)
+        read_all_json(&self.db, CREDENTIALS)
     }
 
     fn credential(&self, id: &str) -> Result<Option<IssuedCredential>, StoreError> {
@@ -1278,18 +1264,7 @@ impl Store for RedbStore {
     }
 
     fn status_lists(&self) -> Result<Vec<StatusListMeta>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(LISTS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(decode(v.value())?);
-        }
-        Ok(out)
+        read_all_json(&self.db, LISTS)
     }
 
     fn append_audit(&self, audit: AuditDraft, now: i64) -> Result<AuditEntry, StoreError> {
